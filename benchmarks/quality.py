@@ -14,7 +14,7 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.analysis import Analyzer, default_synonyms  # noqa: E402
+from bot.analysis import Analyzer  # noqa: E402
 from bot.answering import Answer, Engine, RefusalPolicy, Result  # noqa: E402
 from bot.evaluation import evaluate, load_questions  # noqa: E402
 from bot.search import SearchIndex, Weights  # noqa: E402
@@ -52,7 +52,8 @@ def engine(corpus, synonyms: bool = True, refuse: bool = True, **weights) -> Eng
 
 def main() -> None:
     corpus = load_corpus(shipped_corpus_dir())
-    sets = {n: load_questions(ROOT / "tests" / "data" / f"{n}.json") for n in ("reader_questions", "held_out_questions")}
+    names = ("reader_questions", "held_out_questions")
+    sets = {n: load_questions(ROOT / "tests" / "data" / f"{n}.json") for n in names}
     no_fields = {"heading": 0.0, "section": 0.0}
     flat = {"summary": 1.0, "lead": 1.0, "prefix_weight": 0.0}
     steps = [
