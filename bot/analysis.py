@@ -334,6 +334,7 @@ class Analyzer:
         for phrase in STOP_PHRASES:
             self._phrases[tuple(s.lstrip("\x00\x01") for s in self._stems(phrase, keep_acronyms=False))] = ""
         self._longest = max((len(p) for p in self._phrases), default=1)
+        self._starts = frozenset(p[0] for p in self._phrases)
         self.synonyms = tuple(self.synonyms)
 
     @staticmethod
@@ -367,7 +368,8 @@ class Analyzer:
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for size in range(min(self._longest, len(stems) - i), 0, -1):
+            starts_phrase = stems[i].lstrip("\x00\x01") in self._starts
+            for size in range(min(self._longest, len(stems) - i), 0, -1) if starts_phrase else ():
                 phrase = tuple(s.lstrip("\x00\x01") for s in stems[i : i + size])
                 canonical = self._phrases.get(phrase)
                 if canonical is not None and (size > 1 or stems[i][0] != "\x01" or _is_acronym(stems[i])):

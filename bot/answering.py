@@ -254,7 +254,7 @@ class Engine:
         """One paragraph of a section, with its neighbour when one depends on the other."""
         section, hit_score = hit.section, best.score
         article = self.corpus.article_of(section)
-        chosen = _quote(section.passages, section.passages.index(best.passage), hit)
+        chosen = _quote(section.passages, best.position, hit)
         text = clip("\n\n".join(p.text for p in chosen), MAX_QUOTE_CHARS)
         return Result(
             article=article.title,
@@ -323,9 +323,8 @@ def _quote(passages: tuple[Passage, ...], best: int, hit: SectionHit) -> list[Pa
     else:
         top = hit.passages[0].score
         for other in hit.passages[1:3]:
-            idx = passages.index(other.passage)
-            if abs(idx - best) == 1 and top > 0 and other.score >= 0.75 * top:
-                chosen.append(idx)
+            if abs(other.position - best) == 1 and top > 0 and other.score >= 0.75 * top:
+                chosen.append(other.position)
                 break
     chosen.sort()
     if sum(len(passages[i].text) + 2 for i in chosen) > MAX_QUOTE_CHARS:

@@ -108,6 +108,11 @@ class Bm25Field:
 class PassageHit:
     passage: Passage
     score: float
+    position: int  # in its section
+
+
+# Answers quote from a section's best few paragraphs; ranking the rest would be wasted work.
+PASSAGES_PER_HIT = 3
 
 
 @dataclass(frozen=True)
@@ -206,11 +211,11 @@ class SearchIndex:
             section = self.sections[s_idx]
             first = int(self.section_start[s_idx])
             local = passage_scores[first : first + len(section.passages)]
-            order = np.lexsort((np.arange(len(local)), -local))
+            order = np.lexsort((np.arange(len(local)), -local))[:PASSAGES_PER_HIT]
             # A passage ranks by its section's evidence with its own score in place of the best one's.
             base = section_scores[s_idx] - self.weights.passage * self.section_factor[s_idx] * local[order[0]]
             combined = base + self.weights.passage * self.section_factor[s_idx] * local
-            ranked = tuple(PassageHit(section.passages[i], float(combined[i])) for i in order)
+            ranked = tuple(PassageHit(section.passages[i], float(combined[i]), int(i)) for i in order)
             hits.append(SectionHit(section, float(section_scores[s_idx]), ranked))
         return hits
 
