@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, metavar="PATH", help="a corpus folder or file (overrides FAQBOT_CORPUS_DIR)"
     )
 
+    commands.add_parser(
+        "run",
+        help="run the Telegram bot (long polling) until SIGINT or SIGTERM",
+        description="Run the Telegram bot with long polling until SIGINT or SIGTERM, then shut down cleanly. "
+        "Needs TELEGRAM_BOT_TOKEN; see the README for the other settings.",
+    )
+
     corpus = commands.add_parser("corpus", help="work with corpus files", description="Work with corpus files.")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True, metavar="COMMAND")
     check = corpus_commands.add_parser(
@@ -63,6 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "ask":
         return _ask(args, settings)
+    if args.command == "run":
+        if settings.telegram_bot_token is None:
+            print("faqbot: TELEGRAM_BOT_TOKEN is not set (the token from @BotFather)", file=sys.stderr)
+            return 2
+        try:
+            load_corpus(settings.corpus_dir)
+        except CorpusError as exc:
+            _print_problems("cannot load the corpus", exc)
+            return 1
+        from bot.app import run  # Telegram is imported only by the command that needs it
+
+        return run(settings)
     return _check(args.path or settings.corpus_dir)
 
 

@@ -1,1 +1,25 @@
-"""Telegram handlers: they format the answer engine's results for chats and inline queries."""
+"""Telegram handlers: they format the answer engine's results; registration is in one place."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
+
+from handlers.buttons import button
+from handlers.commands import help_command, sections, start, unknown_command
+from handlers.errors import error_handler
+from handlers.inline import inline_query
+from handlers.questions import ask_command, group_text, private_text
+
+
+def register(app: Application) -> None:
+    """Every handler of the bot."""
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("sections", sections))
+    app.add_handler(CommandHandler("ask", ask_command))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_text))
+    app.add_handler(CallbackQueryHandler(button))
+    app.add_handler(InlineQueryHandler(inline_query))
+    app.add_error_handler(error_handler)

@@ -1,0 +1,120 @@
+"""The Telegram application: built from settings, engine and database opened in post_init."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import InvalidToken
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.answering import Engine
+from bot.settings import Settings
+from bot.storage import Storage
+from handlers import register
+from handlers.commands import READER_COMMANDS
+
+log = logging.getLogger(__name__)
+
+
+class RedactingFilter(logging.Filter):
+    """Replace secrets in every record, whatever logger or library wrote it."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            # Render the traceback now, redacted, so the formatter does not print the raw one.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        redacted = message
+        for secret in self.secrets:
+            redacted = redacted.replace(secret, "[token]")
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, "[token]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter([token]))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    # httpx logs every request URL at INFO, and the URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def build_application(settings: Settings) -> Application:
+    """The PTB Application, with the engine and database opened in post_init and closed in post_shutdown."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.faqbot_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.faqbot_send_rate > 0:
+        # Retries: a 429 is waited out and sent again, up to this many times.
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.faqbot_send_rate, overall_time_period=1, max_retries=5)
+        )
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    register(app)
+    return app
+
+
+async def post_init(app: Application) -> None:
+    """Load the corpus, open the database, set the command menus."""
+    settings: Settings = app.bot_data["settings"]
+    engine = Engine.from_folder(settings.corpus_dir)
+    app.bot_data["engine"] = engine
+    app.bot_data["storage"] = await Storage.open(settings.db_path)
+    commands = [BotCommand(name, about) for name, about in READER_COMMANDS]
+    await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+    log.info(
+        "faqbot ready as @%s: %d articles, %d sections, database %s",
+        app.bot.username,
+        len(engine.corpus.articles),
+        len(engine.table_of_contents()),
+        settings.db_path,
+    )
+
+
+async def post_shutdown(app: Application) -> None:
+    """Close the database after the last update was handled."""
+    storage: Storage | None = app.bot_data.pop("storage", None)
+    if storage is not None:
+        await storage.close()
+
+
+def run(settings: Settings) -> int:
+    """Long polling until SIGINT or SIGTERM; then a clean shutdown."""
+    setup_logging(settings)
+    try:
+        app = build_application(settings)
+        app.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+            close_loop=False,
+        )
+    except InvalidToken:
+        log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return 1
+    log.info("faqbot stopped")
+    return 0

@@ -1,0 +1,80 @@
+"""Inline mode: `@bot query` in any chat."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.answering import Engine
+from handlers.formatting import quote_html, section_message
+
+log = logging.getLogger(__name__)
+
+# Short, so that a corpus reload shows within seconds (Telegram's default is 300 s).
+INLINE_CACHE_SECONDS = 5
+MAX_RESULTS = 10
+SNIPPET = 120
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET else flat[: SNIPPET - 1].rsplit(" ", 1)[0] + "…"
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers for a query; the table of contents, paged, for an empty one."""
+    query = update.inline_query
+    if query is None:
+        return
+    started = time.perf_counter()
+    engine: Engine = context.bot_data["engine"]
+    text = query.query.strip()
+    next_offset = None
+    if not text:
+        sections = engine.table_of_contents()
+        start = int(query.offset) if query.offset.isdigit() else 0
+        page = sections[start : start + MAX_RESULTS]
+        results = [
+            InlineQueryResultArticle(
+                id=f"s-{s.id}",
+                title=s.heading,
+                description=_snippet(s.passages[0].text),
+                input_message_content=InputTextMessageContent(section_message(engine, s), parse_mode=ParseMode.HTML),
+            )
+            for s in page
+        ]
+        if start + MAX_RESULTS < len(sections):
+            next_offset = str(start + MAX_RESULTS)
+        answered = True
+    else:
+        answer = engine.ask(text)
+        answered = answer.answered
+        results = [
+            InlineQueryResultArticle(
+                id=f"a-{n}-{r.passage_ids[0]}",
+                title=r.section,
+                description=_snippet(r.text),
+                input_message_content=InputTextMessageContent(quote_html(r), parse_mode=ParseMode.HTML),
+            )
+            for n, r in enumerate(answer.results[:MAX_RESULTS])
+        ]
+        if not results:
+            results = [
+                InlineQueryResultArticle(
+                    id=f"s-{s.id}",
+                    title=f"Not answered here. Try: {s.heading}",
+                    description=_snippet(s.passages[0].text),
+                    input_message_content=InputTextMessageContent(
+                        section_message(engine, s), parse_mode=ParseMode.HTML
+                    ),
+                )
+                for s in (engine.corpus.section(i) for i in answer.suggestion_ids)
+                if s is not None
+            ]
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False, next_offset=next_offset)
+    ms = (time.perf_counter() - started) * 1000
+    log.info("update=inline_query answered=%s results=%d ms=%.1f", answered, len(results), ms)

@@ -1,0 +1,105 @@
+"""Questions: any text in a private chat, `/ask`, and in groups only what is addressed to the bot."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from telegram import Message, ReplyParameters, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.answering import Engine
+from bot.storage import LoggedQuestion, Storage, new_question_id
+from handlers.formatting import answer_message
+
+log = logging.getLogger(__name__)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any text a reader sends in a private chat."""
+    message = update.effective_message
+    if message and message.text:
+        await answer(message, context, message.text, "private")
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer in a group only when mentioned or replied to; otherwise stay silent."""
+    message = update.effective_message
+    if not message or not message.text:
+        return
+    question = addressed_question(message, context.bot.username, context.bot.id)
+    if question is None:
+        return
+    await answer(message, context, question, "group")
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION, in any chat (PTB ignores /ask@OtherBot for us)."""
+    message = update.effective_message
+    if not message:
+        return
+    question = " ".join(context.args or []).strip()
+    if not question:
+        await message.reply_text("Ask like this: /ask What does Moscow want?", do_quote=_in_group(message))
+        return
+    await answer(message, context, question, "group" if _in_group(message) else "private")
+
+
+def addressed_question(message: Message, username: str, bot_id: int) -> str | None:
+    """The question in a group message addressed to the bot, or None when it is not for us."""
+    text = message.text or ""
+    mention = re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE)
+    replied = message.reply_to_message
+    if mention.search(text):
+        return mention.sub(" ", text).strip(" ,:")
+    if replied and replied.from_user and replied.from_user.id == bot_id:
+        return text
+    return None
+
+
+def _in_group(message: Message) -> bool:
+    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def answer(message: Message, context: ContextTypes.DEFAULT_TYPE, question: str, chat_kind: str) -> None:
+    """Ask the engine, reply with the quote (a reply to the question in groups), log it without waiting."""
+    started = time.perf_counter()
+    engine: Engine = context.bot_data["engine"]
+    result = engine.ask(question)
+    question_id = new_question_id()
+    text, markup = answer_message(result, engine, question_id)
+    await message.reply_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        if _in_group(message)
+        else None,
+    )
+    latency = (time.perf_counter() - started) * 1000
+    log.info("update=question chat=%s answered=%s kind=%s ms=%.1f", chat_kind, result.answered, result.kind, latency)
+    storage: Storage | None = context.bot_data.get("storage")
+    if storage is not None and result.kind in ("answer", "refusal"):
+        top = result.results[0] if result.results else None
+        entry = LoggedQuestion(
+            id=question_id,
+            chat_type=chat_kind,
+            user_id=message.from_user.id if message.from_user else None,
+            question=question[:1000],
+            kind=result.kind,
+            answered=result.answered,
+            section_id=top.section_id if top else None,
+            score=top.score if top else None,
+            latency_ms=latency,
+        )
+        context.application.create_task(_log(storage, entry), name=f"log-{question_id}")
+
+
+async def _log(storage: Storage, entry: LoggedQuestion) -> None:
+    """A failed write is logged; the reader already has the answer."""
+    try:
+        await storage.log_question(entry)
+    except Exception:
+        log.exception("could not write the question log (question %s)", entry.id)

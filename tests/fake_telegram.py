@@ -1,0 +1,197 @@
+"""A stand-in Bot API server on 127.0.0.1 that answers like Telegram, for end-to-end tests.
+
+It serves getMe and long-polled getUpdates, records every other call, and rejects
+what Telegram rejects: HTML it cannot parse and texts over 4096 characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from html.parser import HTMLParser
+from itertools import count
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
+BOT = {"id": 123456, "is_bot": True, "first_name": "FAQ", "username": "IstanbulFaqBot",
+       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                "tg-spoiler", "span", "blockquote", "tg-emoji"}
+
+
+class _TelegramHTML(HTMLParser):
+    """Telegram's parser: known tags only, balanced, and no bare '<' or '&'."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.error = f"Unsupported start tag \"{tag}\""
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.error = f"Unexpected end tag \"{tag}\""
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in ("lt", "gt", "amp", "quot"):
+            self.error = f"Unsupported entity \"{name}\""
+
+
+def html_error(text: str) -> str | None:
+    if re.search(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
+        return "Can't parse entities: unescaped '&'"
+    if re.search(r"<(?![a-zA-Z/])", text):
+        return "Can't parse entities: unescaped '<'"
+    parser = _TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    if parser.error or parser.stack:
+        return "Can't parse entities: " + (parser.error or "unclosed tag")
+    return None
+
+
+def _visible_length(text: str) -> int:
+    return len(re.sub(r"<[^>]+>", "", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+class FakeTelegram:
+    """Queue updates with `push`, read what the bot sent from `calls`."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict] = []
+        self.calls: list[tuple[str, dict]] = []
+        self._update_id = count(1)
+        self._message_id = count(1000)
+        self._new = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("POST", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def push(self, update: dict) -> int:
+        update_id = next(self._update_id)
+        self.updates.append({"update_id": update_id, **update})
+        self._new.set()
+        return update_id
+
+    def sent(self, method: str) -> list[dict]:
+        return [params for name, params in self.calls if name == method]
+
+    async def wait_for(self, method: str, n: int = 1, within: float = 10.0) -> list[dict]:
+        deadline = asyncio.get_running_loop().time() + within
+        while len(self.sent(method)) < n:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {n} {method} calls, got {self.calls}")
+            await asyncio.sleep(0.01)
+        return self.sent(method)
+
+    async def _params(self, request: web.Request) -> dict:
+        if request.content_type == "application/json":
+            return await request.json()
+        data = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in data.items():
+            try:
+                params[key] = json.loads(value) if isinstance(value, str) else value
+            except ValueError:
+                params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        params = await self._params(request)
+        if method == "getMe":
+            return self._ok(BOT)
+        if method == "getUpdates":
+            return self._ok(await self._get_updates(params))
+        if method in ("deleteWebhook", "setMyCommands", "answerInlineQuery", "answerCallbackQuery",
+                      "sendChatAction", "close", "logOut"):
+            self.calls.append((method, params))
+            return self._ok(True)
+        if method in ("sendMessage", "editMessageText"):
+            text = str(params.get("text", ""))
+            if params.get("parse_mode") == "HTML":
+                error = html_error(text)
+                if error:
+                    return self._error(400, f"Bad Request: {error}")
+            if _visible_length(text) > 4096:
+                return self._error(400, "Bad Request: message is too long")
+            if not text.strip():
+                return self._error(400, "Bad Request: message text is empty")
+            self.calls.append((method, params))
+            return self._ok(self._message(params))
+        self.calls.append((method, params))
+        return self._error(404, "Not Found: method not found")
+
+    async def _get_updates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates and timeout:
+            self._new.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new.wait(), timeout)
+        return self.updates[: int(params.get("limit") or 100)]
+
+    def _message(self, params: dict) -> dict:
+        chat_id = int(params["chat_id"]) if "chat_id" in params else 1
+        return {"message_id": params.get("message_id") or next(self._message_id), "date": 0,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": BOT, "text": re.sub(r"<[^>]+>", "", str(params["text"]))}
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _error(code: int, description: str) -> web.Response:
+        return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+
+
+USER = {"id": 42, "is_bot": False, "first_name": "Reader"}
+
+
+def private_message(text: str, message_id: int = 1, user: dict | None = None) -> dict:
+    user = user or USER
+    message: dict[str, Any] = {"message_id": message_id, "date": 0, "chat": {"id": user["id"], "type": "private"},
+                               "from": user, "text": text}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"message": message}
+
+
+def group_message(text: str, message_id: int = 1, reply_to: dict | None = None) -> dict:
+    message: dict[str, Any] = {"message_id": message_id, "date": 0,
+                               "chat": {"id": -100, "type": "supergroup", "title": "Readers"},
+                               "from": USER, "text": text}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    if reply_to:
+        message["reply_to_message"] = reply_to
+    return {"message": message}

@@ -1,0 +1,130 @@
+"""The real python-telegram-bot Application, over HTTP, against the stand-in Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application, setup_logging
+from bot.settings import Settings
+from tests.fake_telegram import BOT, TOKEN, USER, FakeTelegram, group_message, private_message
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Application]:
+    """Started as run_polling starts it: initialize, post_init, polling, start; stopped in reverse."""
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN, FAQBOT_API_BASE_URL=telegram.base_url, FAQBOT_DB=tmp_path / "bot.sqlite3"
+    )
+    application = build_application(settings)
+    await application.initialize()
+    await application.post_init(application)
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    yield application
+    await application.updater.stop()
+    await application.stop()
+    await application.post_shutdown(application)
+    await application.shutdown()
+
+
+async def test_private_question_gets_cited_passage_and_buttons(app, telegram: FakeTelegram) -> None:
+    telegram.push(private_message("What does Moscow want?"))
+    (sent,) = await telegram.wait_for("sendMessage")
+    assert sent["parse_mode"] == "HTML"
+    assert sent["text"].startswith("<b>What is Russia&#x27;s position?</b>") or "Russia" in sent["text"]
+    assert "recognition of the annexation of Crimea" in sent["text"]
+    assert "blue News" in sent["text"]
+    labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[0] == "📖 Full section" and labels[-2:] == ["👍", "👎"]
+    assert await telegram.wait_for("setMyCommands")
+
+
+async def test_markup_in_question_is_escaped(app, telegram: FakeTelegram) -> None:
+    telegram.push(private_message("<b>What</b> & <script>alert(1)</script> does Moscow want?"))
+    (sent,) = await telegram.wait_for("sendMessage")  # the server rejects unparsable HTML with 400
+    assert "<script>" not in sent["text"]
+
+
+async def test_refusal(app, telegram: FakeTelegram) -> None:
+    telegram.push(private_message("How do I bake sourdough bread?"))
+    (sent,) = await telegram.wait_for("sendMessage")
+    assert sent["text"].startswith("I don't know")
+    assert sent["reply_markup"]["inline_keyboard"]
+
+
+@pytest.mark.parametrize("command", ["/start", "/help", "/sections", "/ask What does Kyiv demand?"])
+async def test_commands(app, telegram: FakeTelegram, command: str) -> None:
+    telegram.push(private_message(command))
+    (sent,) = await telegram.wait_for("sendMessage")
+    assert sent["text"]
+
+
+async def test_group_silence_mention_ask_and_reply(app, telegram: FakeTelegram) -> None:
+    telegram.push(group_message("What does Moscow want?", 1))
+    telegram.push(group_message("/help@OtherBot", 2))
+    telegram.push(group_message("@istanbulfaqbot what does Moscow want?", 3))
+    await telegram.wait_for("sendMessage", 1)
+    telegram.push(group_message("/ask@IstanbulFaqBot Is Trump coming?", 4))
+    await telegram.wait_for("sendMessage", 2)
+    bot_message = {"message_id": 999, "date": 0, "chat": {"id": -100, "type": "supergroup"}, "from": BOT,
+                   "text": "earlier answer"}
+    telegram.push(group_message("and what about Ukraine's demands?", 5, reply_to=bot_message))
+    sent = await telegram.wait_for("sendMessage", 3)
+    await asyncio.sleep(0.3)
+    sent = telegram.sent("sendMessage")
+    assert len(sent) == 3
+    assert [s["reply_parameters"]["message_id"] for s in sent] == [3, 4, 5]
+
+
+async def test_inline_with_and_without_query(app, telegram: FakeTelegram) -> None:
+    telegram.push({"inline_query": {"id": "q1", "from": USER, "query": "What does Moscow want?", "offset": ""}})
+    telegram.push({"inline_query": {"id": "q2", "from": USER, "query": "", "offset": ""}})
+    calls = await telegram.wait_for("answerInlineQuery", 2)
+    by_id = {c["inline_query_id"]: c for c in calls}
+    answered = by_id["q1"]["results"]
+    assert 1 <= len(answered) <= 10
+    assert len({r["id"] for r in answered}) == len(answered)
+    assert answered[0]["title"] == "What is Russia's position?"
+    assert int(by_id["q1"]["cache_time"]) <= 10
+    assert len(by_id["q2"]["results"]) == 9
+
+
+async def test_buttons_and_feedback_stored(app, telegram: FakeTelegram) -> None:
+    telegram.push(private_message("What does Moscow want?"))
+    (sent,) = await telegram.wait_for("sendMessage")
+    keyboard = sent["reply_markup"]["inline_keyboard"]
+    message = {"message_id": 1000, "date": 0, "chat": {"id": 42, "type": "private"}, "from": BOT, "text": "x"}
+    for data in [keyboard[0][0]["callback_data"], keyboard[1][0]["callback_data"], keyboard[-1][0]["callback_data"],
+                 "t:0", "s:forged", "f:nope:1"]:
+        telegram.push({"callback_query": {"id": data, "from": USER, "chat_instance": "c", "data": data,
+                                          "message": message}})
+    await telegram.wait_for("answerCallbackQuery", 6)
+    sections = await telegram.wait_for("sendMessage", 3)
+    assert "Russia" in sections[1]["text"]
+    storage = app.bot_data["storage"]
+    async with storage.db.execute("SELECT value FROM feedback") as cur:
+        assert [row[0] for row in await cur.fetchall()] == [1]
+    async with storage.db.execute("SELECT question, answered FROM questions") as cur:
+        assert await cur.fetchall() == [("What does Moscow want?", 1)]
+
+
+async def test_token_never_logged(app, telegram: FakeTelegram, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    telegram.push(private_message("What does Moscow want?"))
+    await telegram.wait_for("sendMessage")
+    setup_logging(Settings(TELEGRAM_BOT_TOKEN=TOKEN))
+    assert logging.getLogger("httpx").level == logging.WARNING
