@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from handlers.buttons import button
 from handlers.commands import help_command, sections, start, unknown_command
 from handlers.errors import error_handler
 from handlers.inline import inline_query
 from handlers.questions import ask_command, group_text, private_text
+from handlers.updates import log_update, note_arrival
+
+FIRST, LAST = -1, 1
 
 
 def register(app: Application) -> None:
     """Every handler of the bot."""
+    app.add_handler(TypeHandler(Update, note_arrival), group=FIRST)
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("sections", sections))
@@ -22,4 +35,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_text))
     app.add_handler(CallbackQueryHandler(button))
     app.add_handler(InlineQueryHandler(inline_query))
+    app.add_handler(TypeHandler(Update, log_update), group=LAST)
     app.add_error_handler(error_handler)

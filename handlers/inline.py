@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
@@ -11,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.answering import Engine
 from handlers.formatting import quote_html, section_message
+from handlers.updates import mark_answered
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     if query is None:
         return
-    started = time.perf_counter()
     engine: Engine = context.bot_data["engine"]
     text = query.query.strip()
     next_offset = None
@@ -76,5 +75,4 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 if s is not None
             ]
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False, next_offset=next_offset)
-    ms = (time.perf_counter() - started) * 1000
-    log.info("update=inline_query answered=%s results=%d ms=%.1f", answered, len(results), ms)
+    mark_answered(context, update, answered)

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot.answering import Engine
 from bot.storage import LoggedQuestion, Storage, new_question_id
 from handlers.formatting import answer_message
+from handlers.updates import mark_answered
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Answer any text a reader sends in a private chat."""
     message = update.effective_message
     if message and message.text:
-        await answer(message, context, message.text, "private")
+        await answer(update, message, context, message.text, "private")
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -32,7 +33,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     question = addressed_question(message, context.bot.username, context.bot.id)
     if question is None:
         return
-    await answer(message, context, question, "group")
+    await answer(update, message, context, question, "group")
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -44,7 +45,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not question:
         await message.reply_text("Ask like this: /ask What does Moscow want?", do_quote=_in_group(message))
         return
-    await answer(message, context, question, "group" if _in_group(message) else "private")
+    await answer(update, message, context, question, "group" if _in_group(message) else "private")
 
 
 def addressed_question(message: Message, username: str, bot_id: int) -> str | None:
@@ -63,7 +64,9 @@ def _in_group(message: Message) -> bool:
     return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
-async def answer(message: Message, context: ContextTypes.DEFAULT_TYPE, question: str, chat_kind: str) -> None:
+async def answer(
+    update: Update, message: Message, context: ContextTypes.DEFAULT_TYPE, question: str, chat_kind: str
+) -> None:
     """Ask the engine, reply with the quote (a reply to the question in groups), log it without waiting."""
     started = time.perf_counter()
     engine: Engine = context.bot_data["engine"]
@@ -79,7 +82,7 @@ async def answer(message: Message, context: ContextTypes.DEFAULT_TYPE, question:
         else None,
     )
     latency = (time.perf_counter() - started) * 1000
-    log.info("update=question chat=%s answered=%s kind=%s ms=%.1f", chat_kind, result.answered, result.kind, latency)
+    mark_answered(context, update, result.answered)
     storage: Storage | None = context.bot_data.get("storage")
     if storage is not None and result.kind in ("answer", "refusal"):
         top = result.results[0] if result.results else None

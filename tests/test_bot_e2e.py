@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -45,7 +46,7 @@ async def test_private_question_gets_cited_passage_and_buttons(app, telegram: Fa
     telegram.push(private_message("What does Moscow want?"))
     (sent,) = await telegram.wait_for("sendMessage")
     assert sent["parse_mode"] == "HTML"
-    assert sent["text"].startswith("<b>What is Russia&#x27;s position?</b>") or "Russia" in sent["text"]
+    assert sent["text"].startswith("<b>What is Russia&#x27;s position?</b>\n\nRussia is demanding")
     assert "recognition of the annexation of Crimea" in sent["text"]
     assert "blue News" in sent["text"]
     labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
@@ -122,9 +123,39 @@ async def test_buttons_and_feedback_stored(app, telegram: FakeTelegram) -> None:
         assert await cur.fetchall() == [("What does Moscow want?", 1)]
 
 
-async def test_token_never_logged(app, telegram: FakeTelegram, caplog) -> None:
-    caplog.set_level(logging.DEBUG)
-    telegram.push(private_message("What does Moscow want?"))
-    await telegram.wait_for("sendMessage")
+def test_redacting_filter_hides_the_token_in_messages_and_tracebacks() -> None:
     setup_logging(Settings(TELEGRAM_BOT_TOKEN=TOKEN))
     assert logging.getLogger("httpx").level == logging.WARNING
+    handler = logging.getLogger().handlers[0]
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url %s", (f"/bot{TOKEN}/x",), sys.exc_info())
+    assert handler.filter(record)
+    text = handler.format(record)
+    assert TOKEN not in text and "[token]" in text and "RuntimeError" in text
+
+
+async def test_failed_log_write_loses_no_answer(app, telegram: FakeTelegram, caplog) -> None:
+    async def broken(entry) -> None:
+        raise OSError("disk full")
+
+    app.bot_data["storage"].log_question = broken
+    telegram.push(private_message("What does Moscow want?"))
+    (sent,) = await telegram.wait_for("sendMessage")
+    assert "Crimea" in sent["text"]
+    await asyncio.sleep(0.2)
+    assert "could not write the question log" in caplog.text
+
+
+async def test_every_update_is_logged_once(app, telegram: FakeTelegram, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="faqbot.updates")
+    telegram.push(private_message("What does Moscow want?"))
+    telegram.push({"inline_query": {"id": "q1", "from": USER, "query": "sourdough bread", "offset": ""}})
+    await telegram.wait_for("sendMessage")
+    await telegram.wait_for("answerInlineQuery")
+    await asyncio.sleep(0.2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "faqbot.updates"]
+    assert any("kind=text chat=private answered=True" in line for line in lines), lines
+    assert any("kind=inline_query chat=none answered=False" in line for line in lines), lines
+    assert not any("Moscow" in line for line in lines)
