@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -24,22 +25,33 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await server.stop()
 
 
-@pytest.fixture
-async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Application]:
-    """Started as run_polling starts it: initialize, post_init, polling, start; stopped in reverse."""
+@asynccontextmanager
+async def running(telegram: FakeTelegram, tmp_path: Path, corpus_dir: Path | None = None) -> AsyncIterator[Application]:
+    """The Application started as run_polling starts it: initialize, post_init, polling, start."""
     settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN, FAQBOT_API_BASE_URL=telegram.base_url, FAQBOT_DB=tmp_path / "bot.sqlite3"
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        FAQBOT_API_BASE_URL=telegram.base_url,
+        FAQBOT_DB=tmp_path / "bot.sqlite3",
+        FAQBOT_CORPUS_DIR=corpus_dir,
     )
     application = build_application(settings)
     await application.initialize()
     await application.post_init(application)
     await application.updater.start_polling(poll_interval=0, timeout=1)
     await application.start()
-    yield application
-    await application.updater.stop()
-    await application.stop()
-    await application.post_shutdown(application)
-    await application.shutdown()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.post_shutdown(application)
+        await application.shutdown()
+
+
+@pytest.fixture
+async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Application]:
+    async with running(telegram, tmp_path) as application:
+        yield application
 
 
 async def test_private_question_gets_cited_passage_and_buttons(app, telegram: FakeTelegram) -> None:
@@ -159,3 +171,53 @@ async def test_every_update_is_logged_once(app, telegram: FakeTelegram, caplog) 
     assert any("kind=text chat=private answered=True" in line for line in lines), lines
     assert any("kind=inline_query chat=none answered=False" in line for line in lines), lines
     assert not any("Moscow" in line for line in lines)
+
+
+async def test_deep_link_opens_a_section(app, telegram: FakeTelegram) -> None:
+    section = app.bot_data["engine"].table_of_contents()[2]
+    telegram.push(private_message(f"/start {section.id}"))
+    (sent,) = await telegram.wait_for("sendMessage")
+    assert sent["text"].startswith("<b>What is Russia&#x27;s position?</b>")
+
+
+async def test_sections_page_and_dislike(app, telegram: FakeTelegram) -> None:
+    telegram.push(private_message("/sections"))
+    (toc,) = await telegram.wait_for("sendMessage")
+    nav = toc["reply_markup"]["inline_keyboard"][-1]
+    assert [b["text"] for b in nav] == ["Next ▶"]
+    message = {"message_id": 1000, "date": 0, "chat": {"id": 42, "type": "private"}, "from": BOT, "text": "x"}
+    telegram.push({"callback_query": {"id": "n", "from": USER, "chat_instance": "c", "data": nav[0]["callback_data"],
+                                      "message": message}})
+    (edit,) = await telegram.wait_for("editMessageText")
+    assert "page 2 of 2" in edit["text"]
+    telegram.push(private_message("What does Kyiv demand?", 2))
+    answer = (await telegram.wait_for("sendMessage", 2))[1]
+    dislike = answer["reply_markup"]["inline_keyboard"][-1][1]
+    assert dislike["text"] == "👎"
+    await asyncio.sleep(0.2)
+    telegram.push({"callback_query": {"id": "d", "from": USER, "chat_instance": "c",
+                                      "data": dislike["callback_data"], "message": message}})
+    await telegram.wait_for("answerCallbackQuery", 2)
+    async with app.bot_data["storage"].db.execute("SELECT value FROM feedback") as cur:
+        assert await cur.fetchall() == [(-1,)]
+
+
+@pytest.fixture
+def big_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    body = "\n\n".join(f"## What about topic {n}?\n\nTopic {n} is explained here." for n in range(15))
+    (folder / "many.md").write_text("# Many topics\n\n" + body + "\n", encoding="utf-8")
+    return folder
+
+
+async def test_inline_sections_are_paged(telegram: FakeTelegram, tmp_path: Path, big_corpus: Path) -> None:
+    async with running(telegram, tmp_path, big_corpus):
+        telegram.push({"inline_query": {"id": "p1", "from": USER, "query": "", "offset": ""}})
+        (first,) = await telegram.wait_for("answerInlineQuery")
+        assert len(first["results"]) == 10 and str(first["next_offset"]) == "10"
+        telegram.push({"inline_query": {"id": "p2", "from": USER, "query": "", "offset": "10"}})
+        second = (await telegram.wait_for("answerInlineQuery", 2))[1]
+        assert len(second["results"]) == 5 and not second.get("next_offset")
+        ids = [r["id"] for r in first["results"] + second["results"]]
+        assert len(set(ids)) == 15
