@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answering import Engine
-from handlers.formatting import examples_keyboard, greeting, section_message, toc_page
+from handlers.formatting import examples_keyboard, greeting, html_text, section_message, toc_page
 
 READER_COMMANDS = (
     ("start", "What I know, with examples"),
@@ -31,7 +29,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_text(section_message(engine, section), parse_mode=ParseMode.HTML)
             return
     examples = [s.heading for s in engine.table_of_contents()[:2]]
-    text = greeting(engine) + "\n\nFor example:\n" + "\n".join(f"• {escape(e)}" for e in examples)
+    text = greeting(engine) + "\n\nFor example:\n" + "\n".join(f"• {html_text(e)}" for e in examples)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=examples_keyboard(engine))
 
 
@@ -40,7 +38,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     if not message:
         return
-    username = escape(context.bot.username)
+    username = html_text(context.bot.username)
     text = (
         "<b>How to ask</b>\n"
         "• Here: just write your question, e.g. <i>What does Moscow want?</i>\n"

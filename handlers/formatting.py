@@ -14,6 +14,11 @@ BUTTON_LABEL = 60
 SECTIONS_PER_PAGE = 8
 
 
+def html_text(text: str) -> str:
+    """Text for Telegram HTML: only <, > and & need escaping there."""
+    return escape(text, quote=False)
+
+
 def _label(text: str) -> str:
     return text if len(text) <= BUTTON_LABEL else text[: BUTTON_LABEL - 1] + "…"
 
@@ -24,7 +29,8 @@ def section_button(section: Section, prefix: str = "") -> InlineKeyboardButton:
 
 def quote_html(result: Result) -> str:
     """A cited passage: heading, text, citation."""
-    return f"<b>{escape(result.section)}</b>\n\n{escape(result.text)}\n\n<i>— {escape(result.citation)}</i>"
+    citation = html_text(result.citation)
+    return f"<b>{html_text(result.section)}</b>\n\n{html_text(result.text)}\n\n<i>— {citation}</i>"
 
 
 def answer_message(answer: Answer, engine: Engine, question_id: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -58,11 +64,12 @@ def _sections(engine: Engine, ids: list[str]) -> list[Section]:
 def section_message(engine: Engine, section: Section) -> str:
     """A whole section, cut at a paragraph so that the escaped text fits one message."""
     article = engine.corpus.article_of(section)
-    head = f"<b>{escape(section.heading)}</b>\n\n"
-    foot = f"\n\n<i>— {escape(article.label)}" + (f", by {escape(article.author)}" if article.author else "") + "</i>"
+    head = f"<b>{html_text(section.heading)}</b>\n\n"
+    byline = f", by {html_text(article.author)}" if article.author else ""
+    foot = f"\n\n<i>— {html_text(article.label)}{byline}</i>"
     body = ""
     for passage in section.passages:
-        piece = ("\n\n" if body else "") + escape(passage.text)
+        piece = ("\n\n" if body else "") + html_text(passage.text)
         if len(head) + len(body) + len(piece) + len(foot) + 2 > MAX_MESSAGE:
             body += "\n\n…"
             break
@@ -71,7 +78,7 @@ def section_message(engine: Engine, section: Section) -> str:
 
 
 def greeting(engine: Engine, thanks: bool = False) -> str:
-    titles = ", ".join(f"<i>{escape(a.title)}</i>" for a in engine.corpus.articles[:3])
+    titles = ", ".join(f"<i>{html_text(a.title)}</i>" for a in engine.corpus.articles[:3])
     if thanks:
         return "You're welcome! Ask me anything else about " + titles + "."
     return (

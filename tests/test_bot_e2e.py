@@ -58,7 +58,7 @@ async def test_private_question_gets_cited_passage_and_buttons(app, telegram: Fa
     telegram.push(private_message("What does Moscow want?"))
     (sent,) = await telegram.wait_for("sendMessage")
     assert sent["parse_mode"] == "HTML"
-    assert sent["text"].startswith("<b>What is Russia&#x27;s position?</b>\n\nRussia is demanding")
+    assert sent["text"].startswith("<b>What is Russia's position?</b>\n\nRussia is demanding")
     assert "recognition of the annexation of Crimea" in sent["text"]
     assert "blue News" in sent["text"]
     labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
@@ -177,7 +177,7 @@ async def test_deep_link_opens_a_section(app, telegram: FakeTelegram) -> None:
     section = app.bot_data["engine"].table_of_contents()[2]
     telegram.push(private_message(f"/start {section.id}"))
     (sent,) = await telegram.wait_for("sendMessage")
-    assert sent["text"].startswith("<b>What is Russia&#x27;s position?</b>")
+    assert sent["text"].startswith("<b>What is Russia's position?</b>")
 
 
 async def test_sections_page_and_dislike(app, telegram: FakeTelegram) -> None:
