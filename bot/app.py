@@ -6,15 +6,17 @@ import logging
 import signal
 import sys
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.error import InvalidToken
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.answering import Engine
+from bot.library import Library
 from bot.settings import Settings
 from bot.storage import Storage
+from corpus.parsing import CorpusError
 from handlers import register
 from handlers.commands import READER_COMMANDS
+from handlers.moderation import MODERATOR_COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +82,26 @@ def build_application(settings: Settings) -> Application:
 
 
 async def post_init(app: Application) -> None:
-    """Load the corpus, open the database, set the command menus."""
+    """Open the database, load the live corpus (or the last good version), set the command menus."""
     settings: Settings = app.bot_data["settings"]
-    engine = Engine.from_folder(settings.corpus_dir)
-    app.bot_data["engine"] = engine
-    app.bot_data["storage"] = await Storage.open(settings.db_path)
-    commands = [BotCommand(name, about) for name, about in READER_COMMANDS]
-    await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+    storage = await Storage.open(settings.db_path)
+    app.bot_data["storage"] = storage
+    folder = settings.live_corpus_dir
+    if settings.faqbot_corpus_dir is None and Library.seed(folder):
+        log.info("created the corpus folder %s from the shipped articles", folder)
+    library = Library(folder, storage)
+    log.info("corpus: %s", await library.start())
+    app.bot_data["library"] = library
+    engine = library.engine
+    assert engine is not None
+    readers = [BotCommand(name, about) for name, about in READER_COMMANDS]
+    await app.bot.set_my_commands(readers, scope=BotCommandScopeDefault())
+    moderators = readers + [BotCommand(name, about) for name, about in MODERATOR_COMMANDS]
+    for user_id in sorted(settings.faqbot_moderators):
+        try:  # a moderator's private chat has the moderator's user id
+            await app.bot.set_my_commands(moderators, scope=BotCommandScopeChat(user_id))
+        except TelegramError as exc:
+            log.warning("could not set the moderator menu for user %s (has it started the bot?): %s", user_id, exc)
     log.info(
         "faqbot ready as @%s: %d articles, %d sections, database %s",
         app.bot.username,
@@ -115,6 +130,10 @@ def run(settings: Settings) -> int:
         )
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return 1
+    except CorpusError as exc:
+        problems = "\n".join(f"  {p}" for p in exc.problems)
+        log.error("cannot start: the corpus does not load and no good version is stored:\n%s", problems)
         return 1
     log.info("faqbot stopped")
     return 0

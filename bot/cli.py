@@ -74,11 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.telegram_bot_token is None:
             print("faqbot: TELEGRAM_BOT_TOKEN is not set (the token from @BotFather)", file=sys.stderr)
             return 2
-        try:
-            load_corpus(settings.corpus_dir)
-        except CorpusError as exc:
-            _print_problems("cannot load the corpus", exc)
-            return 1
         from bot.app import run  # Telegram is imported only by the command that needs it
 
         return run(settings)

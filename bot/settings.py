@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         return self.faqbot_corpus_dir or shipped_corpus_dir()
 
     @property
+    def live_corpus_dir(self) -> Path:
+        """The bot's corpus: FAQBOT_CORPUS_DIR, else a `corpus` folder beside the database."""
+        return self.faqbot_corpus_dir or self.db_path.parent / "corpus"
+
+    @property
     def db_path(self) -> Path:
         return self.faqbot_db or data_dir() / "faqbot.sqlite3"
 

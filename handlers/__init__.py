@@ -17,6 +17,13 @@ from handlers.buttons import button
 from handlers.commands import help_command, sections, start, unknown_command
 from handlers.errors import error_handler
 from handlers.inline import inline_query
+from handlers.moderation import (
+    reload_command,
+    rollback_command,
+    stats_command,
+    upload_document,
+    versions_command,
+)
 from handlers.questions import ask_command, group_text, private_text
 from handlers.updates import log_update, note_arrival
 
@@ -30,6 +37,11 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("sections", sections))
     app.add_handler(CommandHandler("ask", ask_command))
+    app.add_handler(CommandHandler("reload", reload_command))
+    app.add_handler(CommandHandler("rollback", rollback_command))
+    app.add_handler(CommandHandler("versions", versions_command))
+    app.add_handler(CommandHandler("stats", stats_command))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, upload_document))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_text))

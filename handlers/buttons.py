@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from telegram import Update
@@ -10,7 +12,9 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.storage import Storage
+from handlers import live
 from handlers.formatting import section_message, toc_page
+from handlers.questions import PENDING_LOGS
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +25,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     kind, _, rest = (query.data or "").partition(":")
-    engine = context.bot_data["engine"]
+    engine = live.engine(context)
     if kind == "s":
         section = engine.corpus.section(rest)
         if section is None:
@@ -42,6 +46,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind == "f":
         question_id, _, value = rest.partition(":")
         storage: Storage | None = context.bot_data.get("storage")
+        pending = context.bot_data.get(PENDING_LOGS, {}).get(question_id)
+        if pending is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(pending), 5)
         valid = value in ("1", "-1") and storage is not None and query.from_user is not None
         if valid and await storage.add_feedback(question_id, query.from_user.id, int(value)):
             await query.answer("Thanks for the feedback!")

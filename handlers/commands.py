@@ -7,6 +7,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answering import Engine
+from handlers import live
 from handlers.formatting import examples_keyboard, greeting, html_text, section_message, toc_page
 
 READER_COMMANDS = (
@@ -22,7 +23,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if not message:
         return
-    engine: Engine = context.bot_data["engine"]
+    engine: Engine = live.engine(context)
     if context.args:
         section = engine.corpus.section(context.args[0])
         if section is not None:
@@ -55,7 +56,7 @@ async def sections(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The table of contents as buttons, paged when long."""
     message = update.effective_message
     if message:
-        text, markup = toc_page(context.bot_data["engine"], 0)
+        text, markup = toc_page(live.engine(context), 0)
         await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 

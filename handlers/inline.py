@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answering import Engine
+from handlers import live
 from handlers.formatting import quote_html, section_message
 from handlers.updates import mark_answered
 
@@ -30,7 +31,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     if query is None:
         return
-    engine: Engine = context.bot_data["engine"]
+    engine: Engine = live.engine(context)
     text = query.query.strip()
     next_offset = None
     if not text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -12,10 +13,14 @@ from telegram.ext import ContextTypes
 
 from bot.answering import Engine
 from bot.storage import LoggedQuestion, Storage, new_question_id
+from handlers import live
 from handlers.formatting import answer_message
 from handlers.updates import mark_answered
 
 log = logging.getLogger(__name__)
+
+# Log writes not yet finished, by question id: feedback on an answer waits for its entry.
+PENDING_LOGS = "pending_logs"
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -69,7 +74,7 @@ async def answer(
 ) -> None:
     """Ask the engine, reply with the quote (a reply to the question in groups), log it without waiting."""
     started = time.perf_counter()
-    engine: Engine = context.bot_data["engine"]
+    engine: Engine = live.engine(context)
     result = engine.ask(question)
     question_id = new_question_id()
     text, markup = answer_message(result, engine, question_id)
@@ -97,7 +102,10 @@ async def answer(
             score=top.score if top else None,
             latency_ms=latency,
         )
-        context.application.create_task(_log(storage, entry), name=f"log-{question_id}")
+        pending: dict[str, asyncio.Task] = context.bot_data.setdefault(PENDING_LOGS, {})
+        task = context.application.create_task(_log(storage, entry), name=f"log-{question_id}")
+        pending[question_id] = task
+        task.add_done_callback(lambda _: pending.pop(question_id, None))
 
 
 async def _log(storage: Storage, entry: LoggedQuestion) -> None:

@@ -10,11 +10,15 @@ import asyncio
 import contextlib
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from telegram.ext import Application
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 BOT = {"id": 123456, "is_bot": True, "first_name": "FAQ", "username": "IstanbulFaqBot",
@@ -71,6 +75,7 @@ class FakeTelegram:
         self._update_id = count(1)
         self._message_id = count(1000)
         self._new = asyncio.Event()
+        self.files: dict[str, bytes] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -82,6 +87,7 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -130,6 +136,13 @@ class FakeTelegram:
             return self._ok(BOT)
         if method == "getUpdates":
             return self._ok(await self._get_updates(params))
+        if method == "getFile":
+            self.calls.append((method, params))
+            file_id = str(params.get("file_id"))
+            if file_id not in self.files:
+                return self._error(400, "Bad Request: invalid file_id")
+            return self._ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                             "file_path": f"documents/{file_id}"})
         if method in ("deleteWebhook", "setMyCommands", "answerInlineQuery", "answerCallbackQuery",
                       "sendChatAction", "close", "logOut"):
             self.calls.append((method, params))
@@ -148,6 +161,21 @@ class FakeTelegram:
             return self._ok(self._message(params))
         self.calls.append((method, params))
         return self._error(404, "Not Found: method not found")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].removeprefix("documents/")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
+
+    def document(self, file_name: str, data: bytes, mime_type: str = "text/markdown") -> dict:
+        """A document attached to a message; its bytes are served by getFile and the file URL."""
+        file_id = f"f{len(self.files) + 1}"
+        self.files[file_id] = data
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name,
+                "mime_type": mime_type, "file_size": len(data)}
 
     async def _get_updates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
@@ -195,3 +223,34 @@ def group_message(text: str, message_id: int = 1, reply_to: dict | None = None) 
     if reply_to:
         message["reply_to_message"] = reply_to
     return {"message": message}
+
+
+MODERATOR = {"id": 7, "is_bot": False, "first_name": "Mod"}
+
+
+def document_message(document: dict, user: dict | None = None, message_id: int = 1) -> dict:
+    user = user or USER
+    return {"message": {"message_id": message_id, "date": 0, "chat": {"id": user["id"], "type": "private"},
+                        "from": user, "document": document}}
+
+
+@asynccontextmanager
+async def running_bot(telegram: FakeTelegram, tmp_path: Path, **settings: object) -> AsyncIterator[Application]:
+    """The real Application started as run_polling starts it: initialize, post_init, polling, start."""
+    from bot.app import build_application
+    from bot.settings import Settings
+
+    values = {"TELEGRAM_BOT_TOKEN": TOKEN, "FAQBOT_API_BASE_URL": telegram.base_url,
+              "FAQBOT_DB": tmp_path / "bot.sqlite3", **settings}
+    application = build_application(Settings(**values))
+    await application.initialize()
+    await application.post_init(application)
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.post_shutdown(application)
+        await application.shutdown()

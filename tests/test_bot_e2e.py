@@ -6,15 +6,14 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application, setup_logging
+from bot.app import setup_logging
 from bot.settings import Settings
-from tests.fake_telegram import BOT, TOKEN, USER, FakeTelegram, group_message, private_message
+from tests.fake_telegram import BOT, TOKEN, USER, FakeTelegram, group_message, private_message, running_bot
 
 
 @pytest.fixture
@@ -25,32 +24,9 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await server.stop()
 
 
-@asynccontextmanager
-async def running(telegram: FakeTelegram, tmp_path: Path, corpus_dir: Path | None = None) -> AsyncIterator[Application]:
-    """The Application started as run_polling starts it: initialize, post_init, polling, start."""
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        FAQBOT_API_BASE_URL=telegram.base_url,
-        FAQBOT_DB=tmp_path / "bot.sqlite3",
-        FAQBOT_CORPUS_DIR=corpus_dir,
-    )
-    application = build_application(settings)
-    await application.initialize()
-    await application.post_init(application)
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    await application.start()
-    try:
-        yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.post_shutdown(application)
-        await application.shutdown()
-
-
 @pytest.fixture
 async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Application]:
-    async with running(telegram, tmp_path) as application:
+    async with running_bot(telegram, tmp_path) as application:
         yield application
 
 
@@ -174,7 +150,7 @@ async def test_every_update_is_logged_once(app, telegram: FakeTelegram, caplog) 
 
 
 async def test_deep_link_opens_a_section(app, telegram: FakeTelegram) -> None:
-    section = app.bot_data["engine"].table_of_contents()[2]
+    section = app.bot_data["library"].engine.table_of_contents()[2]
     telegram.push(private_message(f"/start {section.id}"))
     (sent,) = await telegram.wait_for("sendMessage")
     assert sent["text"].startswith("<b>What is Russia's position?</b>")
@@ -212,7 +188,7 @@ def big_corpus(tmp_path: Path) -> Path:
 
 
 async def test_inline_sections_are_paged(telegram: FakeTelegram, tmp_path: Path, big_corpus: Path) -> None:
-    async with running(telegram, tmp_path, big_corpus):
+    async with running_bot(telegram, tmp_path, FAQBOT_CORPUS_DIR=big_corpus):
         telegram.push({"inline_query": {"id": "p1", "from": USER, "query": "", "offset": ""}})
         (first,) = await telegram.wait_for("answerInlineQuery")
         assert len(first["results"]) == 10 and str(first["next_offset"]) == "10"

@@ -1,0 +1,230 @@
+"""The live corpus: its folder, loading all or nothing, versions, uploads and rollback.
+
+Knows nothing of Telegram. Every change is built and indexed off the event loop in a
+staging copy first; the live engine is swapped in one assignment only when the whole
+new corpus loaded, so a question is answered from the old corpus or the new one, never
+from a half-built one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.answering import Engine
+from bot.storage import Storage, Version
+from corpus.loading import SYNONYMS_FILE, article_paths, shipped_corpus_dir
+from corpus.model import Corpus
+from corpus.parsing import ARTICLE_SUFFIXES, CorpusError, Problem
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 1024 * 1024
+
+
+@dataclass
+class Changes:
+    """What a new corpus changes, for the moderator's reply."""
+
+    articles_added: list[str] = field(default_factory=list)
+    articles_removed: list[str] = field(default_factory=list)
+    articles_changed: list[str] = field(default_factory=list)
+    sections_added: list[str] = field(default_factory=list)
+    sections_removed: list[str] = field(default_factory=list)
+    sections_changed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+@dataclass
+class LoadResult:
+    version: Version
+    changes: Changes
+    engine: Engine
+
+
+def diff(old: Corpus | None, new: Corpus) -> Changes:
+    """Articles and sections added, removed and changed between two corpora."""
+    changes = Changes()
+    old_articles = {a.id: a for a in old.articles} if old else {}
+    new_articles = {a.id: a for a in new.articles}
+    changes.articles_added = [new_articles[i].title for i in new_articles.keys() - old_articles.keys()]
+    changes.articles_removed = [old_articles[i].title for i in old_articles.keys() - new_articles.keys()]
+    changes.articles_changed = [
+        a.title for i, a in new_articles.items() if i in old_articles and old_articles[i].sha256 != a.sha256
+    ]
+    old_sections = {s.id: s for s in old.sections()} if old else {}
+    new_sections = {s.id: s for s in new.sections()}
+    changes.sections_added = [new_sections[i].heading for i in new_sections.keys() - old_sections.keys()]
+    changes.sections_removed = [old_sections[i].heading for i in old_sections.keys() - new_sections.keys()]
+    changes.sections_changed = [
+        s.heading for i, s in new_sections.items() if i in old_sections and old_sections[i].checksum != s.checksum
+    ]
+    for name in vars(changes):
+        getattr(changes, name).sort()
+    return changes
+
+
+def safe_file_name(name: str) -> str:
+    """A bare, harmless file name: no folders, no dots in front, plain characters only."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).lstrip(".-_")
+    return base[:100]
+
+
+def corpus_files(folder: Path) -> dict[str, bytes]:
+    """The files that make a corpus: the articles and the synonyms list."""
+    files = {p.name: p.read_bytes() for p in article_paths(folder)}
+    synonyms = folder / SYNONYMS_FILE
+    if synonyms.is_file():
+        files[SYNONYMS_FILE] = synonyms.read_bytes()
+    return files
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _staged_engine(files: dict[str, bytes], real_folder: Path) -> Engine:
+    """Build an engine from files in a scratch folder; problems are reported with the real folder's paths."""
+    with tempfile.TemporaryDirectory(prefix="faqbot-stage-") as tmp:
+        stage = Path(tmp)
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
+        try:
+            return Engine.from_folder(stage)
+        except CorpusError as exc:
+            raise CorpusError(
+                [Problem(p.path.replace(str(stage), str(real_folder)), p.line, p.message) for p in exc.problems]
+            ) from None
+
+
+class Library:
+    """The folder the bot answers from, and the one engine that is live."""
+
+    def __init__(self, folder: Path, storage: Storage) -> None:
+        self.folder = folder
+        self.storage = storage
+        self.engine: Engine | None = None
+        self.version: Version | None = None
+        self._lock = asyncio.Lock()
+
+    @staticmethod
+    def seed(folder: Path) -> bool:
+        """Create the folder from the shipped articles on first start; never touch an existing one."""
+        if folder.exists():
+            return False
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".seed-", dir=folder.parent))
+        for path in article_paths(shipped_corpus_dir()):
+            shutil.copy2(path, staging / path.name)
+        os.replace(staging, folder)
+        return True
+
+    async def start(self) -> str:
+        """Load the folder; if it is broken, the last good version from the database. Returns what happened."""
+        try:
+            result = await self._load(await asyncio.to_thread(corpus_files_or_empty, self.folder), "start", None)
+            return f"loaded {self.folder} as version {result.version.number}"
+        except CorpusError as exc:
+            last = await self.storage.last_version()
+            if last is None:
+                raise
+            log.error("the corpus folder does not load:\n%s", "\n".join(f"  {p}" for p in exc.problems))
+            files = await self.storage.version_files(last.number)
+            self.engine = await asyncio.to_thread(_staged_engine, files, self.folder)
+            self.version = last
+            message = f"started from the last good version {last.number} stored in the database"
+            log.warning("%s (%s): fix the folder and /reload", message, last.at)
+            return message
+
+    async def reload(self, moderator: int | None) -> LoadResult:
+        """Re-read the folder; all or nothing."""
+        async with self._lock:
+            return await self._load(await asyncio.to_thread(corpus_files_or_empty, self.folder), "reload", moderator)
+
+    async def upload(self, file_name: str, data: bytes, moderator: int) -> tuple[str, LoadResult]:
+        """Validate an uploaded article with the rest of the corpus, then save and load it."""
+        name = safe_file_name(file_name)
+        if not name.lower().endswith(ARTICLE_SUFFIXES):
+            allowed = "only .md and .txt articles (or synonyms.txt) can be uploaded"
+            raise CorpusError([Problem(file_name, None, allowed)])
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise CorpusError([Problem(name, None, f"too large: {len(data)} bytes, the limit is {MAX_UPLOAD_BYTES}")])
+        async with self._lock:
+            files = await asyncio.to_thread(corpus_files_or_empty, self.folder)
+            files[name] = data
+            result = await self._load(files, "upload", moderator, write={name: data})
+            return name, result
+
+    async def rollback(self, moderator: int, to: int | None = None) -> LoadResult:
+        """Restore a stored version (by default the one before the live content) into the folder and load it."""
+        async with self._lock:
+            if self.version is None:
+                raise CorpusError([Problem(str(self.folder), None, "no version is live")])
+            target = to if to is not None else (self.version.restored_from or self.version.number) - 1
+            version = await self.storage.get_version(target)
+            if version is None:
+                raise CorpusError([Problem("versions", None, f"there is no version {target} to go back to")])
+            files = await self.storage.version_files(target)
+            current = await asyncio.to_thread(corpus_files_or_empty, self.folder)
+            remove = [name for name in current if name not in files]
+            return await self._load(files, "rollback", moderator, write=files, remove=remove, restored_from=target)
+
+    def _apply(self, write: dict[str, bytes], remove: list[str]) -> None:
+        """Put files into the folder (each atomically) and take others out; only after the corpus loaded."""
+        for name, data in write.items():
+            _write_atomically(self.folder / name, data)
+        for name in remove:
+            (self.folder / name).unlink(missing_ok=True)
+
+    async def _load(
+        self,
+        files: dict[str, bytes],
+        action: str,
+        moderator: int | None,
+        write: dict[str, bytes] | None = None,
+        remove: list[str] | None = None,
+        restored_from: int | None = None,
+    ) -> LoadResult:
+        if not files:
+            raise CorpusError([Problem(str(self.folder), None, "no articles (.md or .txt files) in this folder")])
+        # Parse and index off the event loop: answering goes on meanwhile.
+        engine = await asyncio.to_thread(_staged_engine, files, self.folder)
+        await asyncio.to_thread(self._apply, write or {}, remove or [])
+        old = self.engine.corpus if self.engine else None
+        changes = diff(old, engine.corpus)
+        version = await self.storage.record_version(
+            action=action,
+            moderator=moderator,
+            files=files,
+            counts=(len(engine.corpus.articles), len(engine.table_of_contents()), engine.corpus.passage_count),
+            restored_from=restored_from,
+            only_if_changed=action == "start",
+        )
+        self.engine, self.version = engine, version  # the swap
+        return LoadResult(version, changes, engine)
+
+
+def corpus_files_or_empty(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return corpus_files(folder)
