@@ -8,14 +8,17 @@ import sys
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.library import Library
+from bot.ordering import PerChatUpdateProcessor
+from bot.ratelimits import ReaderFloodLimit, TelegramRateLimiter
 from bot.settings import Settings
 from bot.storage import Storage
 from corpus.parsing import CorpusError
 from handlers import register
 from handlers.commands import READER_COMMANDS
+from handlers.errors import EXIT_CODE
 from handlers.moderation import MODERATOR_COMMANDS
 
 log = logging.getLogger(__name__)
@@ -61,22 +64,20 @@ def build_application(settings: Settings) -> Application:
     """The PTB Application, with the engine and database opened in post_init and closed in post_shutdown."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = (
+    app = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.faqbot_api_base_url)
         .base_file_url(settings.file_base_url)
-        .concurrent_updates(True)
+        .concurrent_updates(PerChatUpdateProcessor())
+        # With FAQBOT_SEND_RATE=0 the caps are off, but a 429 is still waited out and retried.
+        .rate_limiter(TelegramRateLimiter(settings.faqbot_send_rate))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .build()
     )
-    if settings.faqbot_send_rate > 0:
-        # Retries: a 429 is waited out and sent again, up to this many times.
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.faqbot_send_rate, overall_time_period=1, max_retries=5)
-        )
-    app = builder.build()
     app.bot_data["settings"] = settings
+    app.bot_data["flood"] = ReaderFloodLimit(settings.faqbot_user_limit)
     register(app)
     return app
 
@@ -135,5 +136,6 @@ def run(settings: Settings) -> int:
         problems = "\n".join(f"  {p}" for p in exc.problems)
         log.error("cannot start: the corpus does not load and no good version is stored:\n%s", problems)
         return 1
-    log.info("faqbot stopped")
-    return 0
+    code = int(app.bot_data.get(EXIT_CODE, 0))
+    log.info("faqbot stopped" + (f" (exit status {code})" if code else ""))
+    return code

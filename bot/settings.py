@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     faqbot_corpus_dir: Path | None = Field(default=None, validation_alias="FAQBOT_CORPUS_DIR")
     faqbot_db: Path | None = Field(default=None, validation_alias="FAQBOT_DB")
     faqbot_send_rate: float = Field(default=30.0, ge=0, validation_alias="FAQBOT_SEND_RATE")
+    faqbot_user_limit: int = Field(default=20, ge=0, validation_alias="FAQBOT_USER_LIMIT")
 
     @field_validator("faqbot_moderators", mode="before")
     @classmethod

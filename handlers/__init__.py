@@ -24,7 +24,7 @@ from handlers.moderation import (
     upload_document,
     versions_command,
 )
-from handlers.questions import ask_command, group_text, private_text
+from handlers.questions import ask_command, group_text, private_other, private_text
 from handlers.updates import log_update, note_arrival
 
 FIRST, LAST = -1, 1
@@ -33,18 +33,25 @@ FIRST, LAST = -1, 1
 def register(app: Application) -> None:
     """Every handler of the bot."""
     app.add_handler(TypeHandler(Update, note_arrival), group=FIRST)
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("sections", sections))
-    app.add_handler(CommandHandler("ask", ask_command))
-    app.add_handler(CommandHandler("reload", reload_command))
-    app.add_handler(CommandHandler("rollback", rollback_command))
-    app.add_handler(CommandHandler("versions", versions_command))
-    app.add_handler(CommandHandler("stats", stats_command))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, upload_document))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text))
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, group_text))
+    # New messages only: an edited message is not asked again, and never re-runs a moderator's command.
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE & new
+    for name, callback in [
+        ("start", start),
+        ("help", help_command),
+        ("sections", sections),
+        ("ask", ask_command),
+        ("reload", reload_command),
+        ("rollback", rollback_command),
+        ("versions", versions_command),
+        ("stats", stats_command),
+    ]:
+        app.add_handler(CommandHandler(name, callback, filters=new))
+    app.add_handler(MessageHandler(private & filters.Document.ALL, upload_document))
+    app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, private_text))
+    app.add_handler(MessageHandler(private, private_other))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & new & filters.TEXT & ~filters.COMMAND, group_text))
     app.add_handler(CallbackQueryHandler(button))
     app.add_handler(InlineQueryHandler(inline_query))
     app.add_handler(TypeHandler(Update, log_update), group=LAST)

@@ -11,13 +11,16 @@ from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
-from bot.answering import Engine
+from bot.answering import Answer, Engine
 from bot.storage import LoggedQuestion, Storage, new_question_id
 from handlers import live
 from handlers.formatting import answer_message
 from handlers.updates import mark_answered
 
 log = logging.getLogger(__name__)
+
+FLOOD_NOTICE = "You're asking faster than I can keep up with. Please wait a minute before your next question."
+LOG_BEFORE_SEND_SECONDS = 0.05
 
 # Log writes not yet finished, by question id: feedback on an answer waits for its entry.
 PENDING_LOGS = "pending_logs"
@@ -53,6 +56,13 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await answer(update, message, context, question, "group" if _in_group(message) else "private")
 
 
+async def private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice and the like in a private chat: say what the bot can read."""
+    message = update.effective_message
+    if message:
+        await message.reply_text("I can only read questions typed as text. What would you like to know?")
+
+
 def addressed_question(message: Message, username: str, bot_id: int) -> str | None:
     """The question in a group message addressed to the bot, or None when it is not for us."""
     text = message.text or ""
@@ -74,38 +84,58 @@ async def answer(
 ) -> None:
     """Ask the engine, reply with the quote (a reply to the question in groups), log it without waiting."""
     started = time.perf_counter()
+    user_id = message.from_user.id if message.from_user else None
+    reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True) if _in_group(message) else None
+    verdict = context.bot_data["flood"].check(user_id)
+    if verdict != "ok":
+        mark_answered(context, update, False)
+        if verdict == "warn":
+            await message.reply_text(FLOOD_NOTICE, reply_parameters=reply_to)
+        return
     engine: Engine = live.engine(context)
     result = engine.ask(question)
     question_id = new_question_id()
     text, markup = answer_message(result, engine, question_id)
-    await message.reply_text(
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
-        reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
-        if _in_group(message)
-        else None,
-    )
     latency = (time.perf_counter() - started) * 1000
+    logging_task = _start_log(context, result, question_id, chat_kind, user_id, question, latency)
+    if logging_task is not None:
+        # A healthy database commits in about a millisecond: then every answer sent is in the log, even
+        # if the process is killed right after. A slow one never holds the answer back for long.
+        await asyncio.wait({logging_task}, timeout=LOG_BEFORE_SEND_SECONDS)
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, reply_parameters=reply_to)
     mark_answered(context, update, result.answered)
+
+
+def _start_log(
+    context: ContextTypes.DEFAULT_TYPE,
+    result: Answer,
+    question_id: str,
+    chat_kind: str,
+    user_id: int | None,
+    question: str,
+    latency: float,
+) -> asyncio.Task | None:
+    """Start writing the log entry; feedback on this answer waits for it."""
     storage: Storage | None = context.bot_data.get("storage")
-    if storage is not None and result.kind in ("answer", "refusal"):
-        top = result.results[0] if result.results else None
-        entry = LoggedQuestion(
-            id=question_id,
-            chat_type=chat_kind,
-            user_id=message.from_user.id if message.from_user else None,
-            question=question[:1000],
-            kind=result.kind,
-            answered=result.answered,
-            section_id=top.section_id if top else None,
-            score=top.score if top else None,
-            latency_ms=latency,
-        )
-        pending: dict[str, asyncio.Task] = context.bot_data.setdefault(PENDING_LOGS, {})
-        task = context.application.create_task(_log(storage, entry), name=f"log-{question_id}")
-        pending[question_id] = task
-        task.add_done_callback(lambda _: pending.pop(question_id, None))
+    if storage is None or result.kind not in ("answer", "refusal"):
+        return None
+    top = result.results[0] if result.results else None
+    entry = LoggedQuestion(
+        id=question_id,
+        chat_type=chat_kind,
+        user_id=user_id,
+        question=question[:1000],
+        kind=result.kind,
+        answered=result.answered,
+        section_id=top.section_id if top else None,
+        score=top.score if top else None,
+        latency_ms=latency,
+    )
+    pending: dict[str, asyncio.Task] = context.bot_data.setdefault(PENDING_LOGS, {})
+    task = context.application.create_task(_log(storage, entry), name=f"log-{question_id}")
+    pending[question_id] = task
+    task.add_done_callback(lambda _: pending.pop(question_id, None))
+    return task
 
 
 async def _log(storage: Storage, entry: LoggedQuestion) -> None:

@@ -95,6 +95,7 @@ class FakeTelegram:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        self._new.set()  # release held long polls so the server can close at once
         if self._runner:
             await self._runner.cleanup()
 
@@ -240,8 +241,9 @@ async def running_bot(telegram: FakeTelegram, tmp_path: Path, **settings: object
     from bot.app import build_application
     from bot.settings import Settings
 
+    # Pacing is off unless a test asks for it: this server enforces no limits unless told to.
     values = {"TELEGRAM_BOT_TOKEN": TOKEN, "FAQBOT_API_BASE_URL": telegram.base_url,
-              "FAQBOT_DB": tmp_path / "bot.sqlite3", **settings}
+              "FAQBOT_DB": tmp_path / "bot.sqlite3", "FAQBOT_SEND_RATE": 0, **settings}
     application = build_application(Settings(**values))
     await application.initialize()
     await application.post_init(application)

@@ -191,7 +191,8 @@ async def test_questions_during_a_large_reload_are_all_answered(app, telegram: F
     mod = Chat(telegram, MODERATOR)
     telegram.push(private_message("/reload", 1, MODERATOR))
     for i in range(30):
-        telegram.push(private_message("What does Moscow want?", 10 + i))
+        reader = {"id": 1000 + i, "is_bot": False, "first_name": f"Reader {i}"}
+        telegram.push(private_message("What does Moscow want?", 10 + i, reader))
     sent = await telegram.wait_for("sendMessage", 31, within=60)
     replies = [s["text"] for s in sent]
     assert sum("annexation of Crimea" in r for r in replies) == 30
