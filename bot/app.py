@@ -7,7 +7,7 @@ import signal
 import sys
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.library import Library
@@ -22,6 +22,16 @@ from handlers.errors import EXIT_CODE
 from handlers.moderation import MODERATOR_COMMANDS
 
 log = logging.getLogger(__name__)
+
+
+class QuietConflicts(logging.Filter):
+    """python-telegram-bot logs Conflict with a traceback while stopping; our error handler already said it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], Conflict):
+            record.msg, record.args = f"{record.getMessage()} (Conflict: {record.exc_info[1]})", None
+            record.exc_info = None
+        return True
 
 
 class RedactingFilter(logging.Filter):
@@ -51,6 +61,7 @@ def setup_logging(settings: Settings) -> None:
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(QuietConflicts())
     handler.addFilter(RedactingFilter([token]))
     root = logging.getLogger()
     root.handlers[:] = [handler]

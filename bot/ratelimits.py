@@ -88,7 +88,7 @@ class ReaderFloodLimit:
             asked.append(now)
             return "ok"
         warned = self._warned.get(user_id)
-        if warned is not None and warned > asked[0]:
+        if warned is not None and warned >= asked[0]:
             return "drop"
         self._warned[user_id] = now
         return "warn"

@@ -145,6 +145,8 @@ class Storage:
         self._key = key
         # One connection, many tasks: writes take turns, so no task's commit lands inside another's transaction.
         self._writing = asyncio.Lock()
+        self._log_queue: asyncio.Queue[tuple[LoggedQuestion, asyncio.Future[None]]] = asyncio.Queue()
+        self._log_writer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -164,6 +166,9 @@ class Storage:
         return cls(db, key)
 
     async def close(self) -> None:
+        """Flush queued log entries, then close."""
+        if self._log_writer is not None:
+            await asyncio.gather(self._log_writer, return_exceptions=True)
         await self.db.close()
 
     def user_hash(self, user_id: int | None) -> str | None:
@@ -184,24 +189,39 @@ class Storage:
             await self.db.commit()
 
     async def log_question(self, entry: LoggedQuestion) -> None:
-        row = (
-            entry.id,
-            now(),
-            entry.chat_type,
-            self.user_hash(entry.user_id),
-            entry.question,
-            entry.kind,
-            int(entry.answered),
-            entry.section_id,
-            entry.score,
-            round(entry.latency_ms, 3),
-        )
-        async with self.transaction():
-            await self.db.execute(
-                "INSERT INTO questions (id, at, chat_type, user_hash, question, kind, answered, section_id, score,"
-                " latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+        """Write one log entry; returns once it is committed. Entries queued together share one commit."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._log_queue.put((entry, future))
+        if self._log_writer is None or self._log_writer.done():
+            self._log_writer = asyncio.create_task(self._write_log_entries(), name="question-log-writer")
+        await future
+
+    async def _write_log_entries(self) -> None:
+        """Drain the queue: every entry waiting is written in one transaction (group commit)."""
+        while not self._log_queue.empty():
+            batch = [self._log_queue.get_nowait() for _ in range(min(self._log_queue.qsize(), 500))]
+            rows = [
+                (
+                    e.id, now(), e.chat_type, self.user_hash(e.user_id), e.question, e.kind, int(e.answered),
+                    e.section_id, e.score, round(e.latency_ms, 3),
+                )
+                for e, _ in batch
+            ]
+            try:
+                async with self.transaction():
+                    await self.db.executemany(
+                        "INSERT INTO questions (id, at, chat_type, user_hash, question, kind, answered, section_id,"
+                        " score, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
 
     async def add_feedback(self, question_id: str, user_id: int, value: int) -> bool:
         """Record 👍 (1) or 👎 (-1); a second vote by the same user replaces the first. False if unknown."""

@@ -20,7 +20,7 @@ from handlers.updates import mark_answered
 log = logging.getLogger(__name__)
 
 FLOOD_NOTICE = "You're asking faster than I can keep up with. Please wait a minute before your next question."
-LOG_BEFORE_SEND_SECONDS = 0.05
+LOG_BEFORE_SEND_SECONDS = 1.0
 
 # Log writes not yet finished, by question id: feedback on an answer waits for its entry.
 PENDING_LOGS = "pending_logs"
@@ -99,8 +99,9 @@ async def answer(
     latency = (time.perf_counter() - started) * 1000
     logging_task = _start_log(context, result, question_id, chat_kind, user_id, question, latency)
     if logging_task is not None:
-        # A healthy database commits in about a millisecond: then every answer sent is in the log, even
-        # if the process is killed right after. A slow one never holds the answer back for long.
+        # Entries waiting together share one commit, well under a millisecond: then every answer sent is in
+        # the log even if the process is killed right after. A stalled disk holds the answer back 1 s at most,
+        # and a failed write never loses it.
         await asyncio.wait({logging_task}, timeout=LOG_BEFORE_SEND_SECONDS)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, reply_parameters=reply_to)
     mark_answered(context, update, result.answered)

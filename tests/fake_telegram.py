@@ -69,7 +69,16 @@ def _visible_length(text: str) -> int:
 class FakeTelegram:
     """Queue updates with `push`, read what the bot sent from `calls`."""
 
-    def __init__(self) -> None:
+    def __init__(self, enforce_limits: bool = False, fail_every: int = 0, conflict: bool = False) -> None:
+        # Telegram's flood limits: 1 message a second per private chat, 20 a minute per group, 30 a second
+        # in all; a send over them gets 429 with retry_after and is not delivered.
+        self.enforce_limits = enforce_limits
+        self.fail_every = fail_every  # every n-th getUpdates answers 502
+        self.conflict = conflict  # another poller: getUpdates answers 409
+        self.rejected: list[tuple[str, dict, int]] = []
+        self._sends: dict[int, list[float]] = {}
+        self._all_sends: list[float] = []
+        self._get_updates_calls = 0
         self.updates: list[dict] = []
         self.calls: list[tuple[str, dict]] = []
         self._update_id = count(1)
@@ -136,6 +145,12 @@ class FakeTelegram:
         if method == "getMe":
             return self._ok(BOT)
         if method == "getUpdates":
+            self._get_updates_calls += 1
+            if self.conflict:
+                return self._error(409, "Conflict: terminated by other getUpdates request; "
+                                        "make sure that only one bot instance is running")
+            if self.fail_every and self._get_updates_calls % self.fail_every == 0:
+                return web.Response(status=502, text="<html>502 Bad Gateway</html>", content_type="text/html")
             return self._ok(await self._get_updates(params))
         if method == "getFile":
             self.calls.append((method, params))
@@ -158,10 +173,33 @@ class FakeTelegram:
                 return self._error(400, "Bad Request: message is too long")
             if not text.strip():
                 return self._error(400, "Bad Request: message text is empty")
+            if method == "sendMessage" and self.enforce_limits:
+                wait = self._flood_wait(int(params["chat_id"]))
+                if wait:
+                    self.rejected.append((method, params, wait))
+                    return web.json_response(
+                        {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {wait}",
+                         "parameters": {"retry_after": wait}},
+                        status=429,
+                    )
             self.calls.append((method, params))
             return self._ok(self._message(params))
         self.calls.append((method, params))
         return self._error(404, "Not Found: method not found")
+
+    def _flood_wait(self, chat_id: int) -> int:
+        """Seconds to wait if this send breaks a limit; else 0, and the send is counted."""
+        now = asyncio.get_running_loop().time()
+        chat = self._sends.setdefault(chat_id, [])
+        if chat_id > 0 and chat and now - chat[-1] < 1.0:
+            return 1
+        if chat_id < 0 and len([t for t in chat if now - t < 60]) >= 20:
+            return 60 - int(now - chat[-20])
+        if len([t for t in self._all_sends if now - t < 1]) >= 30:
+            return 1
+        chat.append(now)
+        self._all_sends.append(now)
+        return 0
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:
