@@ -126,6 +126,22 @@ async def test_every_bad_input_then_a_good_question(tmp_path: Path, caplog: pyte
     assert "error while handling an update" not in caplog.text
 
 
+async def test_polling_resumes_after_connections_are_refused(tmp_path: Path) -> None:
+    server = FakeTelegram()
+    await server.start()
+    try:
+        async with running_bot(server, tmp_path):
+            server.push(private_message("What does Moscow want?", 1))
+            await server.wait_for("sendMessage")
+            await server.outage(2.5)
+            server.push(private_message("What does Kyiv demand?", 2))
+            sent = await server.wait_for("sendMessage", 2, within=30)
+            await asyncio.sleep(0.5)
+    finally:
+        await server.stop()
+    assert len(server.sent("sendMessage")) == 2 and "ceasefire" in sent[1]["text"]
+
+
 async def test_restart_keeps_the_log_and_answers_go_on(tmp_path: Path) -> None:
     server = FakeTelegram()
     await server.start()
