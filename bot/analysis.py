@@ -29,6 +29,9 @@ _LOOKALIKES = str.maketrans(
     "aeopcyxijsdqwABEKMHOPCTYXIJSGaokvptxABEZHIKMNOPTYX",
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_CYRILLIC_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+WORD, STOP, ACRONYM = 0, 1, 2
+WORD_CACHE = 500_000
 
 STOP_WORDS = frozenset(
     [
@@ -321,10 +324,13 @@ class Analyzer:
 
     def __post_init__(self) -> None:
         self._stemmer = Stemmer.Stemmer(self.language)
+        # Words repeat (Zipf): each distinct word is folded and stemmed once.
+        self._cache: dict[str, tuple[str, int]] = {}
+        self._cache_no_acronyms: dict[str, tuple[str, int]] = {}
         self._phrases = {}
         # Later groups win, so a corpus's own list can re-home a term of the default list.
         for group in self.synonyms:
-            stems = [tuple(s.lstrip("\x00\x01") for s in self._stems(t, keep_acronyms=False)) for t in group.terms]
+            stems = [tuple(self._stems(t, keep_acronyms=False)[0]) for t in group.terms]
             stems = [s for s in stems if s]
             if not stems:
                 continue
@@ -332,7 +338,7 @@ class Analyzer:
             for phrase in stems:
                 self._phrases[phrase] = canonical
         for phrase in STOP_PHRASES:
-            self._phrases[tuple(s.lstrip("\x00\x01") for s in self._stems(phrase, keep_acronyms=False))] = ""
+            self._phrases[tuple(self._stems(phrase, keep_acronyms=False)[0])] = ""
         self._longest = max((len(p) for p in self._phrases), default=1)
         self._starts = frozenset(p[0] for p in self._phrases)
         self.synonyms = tuple(self.synonyms)
@@ -340,53 +346,63 @@ class Analyzer:
     @staticmethod
     def normalize(text: str) -> str:
         """NFKC, invisible characters removed, look-alike letters mapped to Latin."""
+        if text.isascii() and "`" not in text:  # most text: nothing to normalize
+            return text
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_APOSTROPHES)
-        return _WORD.sub(_unmix, text)
+        return _WORD.sub(_unmix, text) if _CYRILLIC_GREEK.search(text) else text
 
-    def _stems(self, text: str, keep_acronyms: bool = True) -> list[str]:
-        """Stems of every word, stop words included; acronyms ("US", "UN") marked to survive."""
-        text = self.normalize(text)
-        words = _WORD.findall(text)
+    def _stems(self, text: str, keep_acronyms: bool = True) -> tuple[list[str], list[int]]:
+        """Stems of every word, stop words included, with a kind for each: WORD, STOP or ACRONYM."""
+        words = _WORD.findall(self.normalize(text))
         # Shouting is not a sea of acronyms.
-        shouting = len(words) >= 2 and sum(w.isupper() for w in words) > len(words) / 2
-        out = []
+        acronyms = keep_acronyms and not (len(words) >= 2 and sum(w.isupper() for w in words) > len(words) / 2)
+        cache = self._cache if acronyms else self._cache_no_acronyms
+        out: list[str] = []
+        kinds: list[int] = []
         for word in words:
-            acronym = keep_acronyms and not shouting and 2 <= len(word) <= 5 and word.isupper() and word.isalpha()
-            folded = _fold_word(word.casefold())
-            if acronym:
-                out.append("\x00" + folded)
-                continue
-            if folded in STOP_WORDS:
-                out.append("\x01" + folded)
-                continue
-            out.append(self._stemmer.stemWord(folded.replace("'", "")))
-        return out
+            hit = cache.get(word)
+            if hit is None:
+                hit = self._word(word, acronyms)
+                if len(cache) < WORD_CACHE:
+                    cache[word] = hit
+            out.append(hit[0])
+            kinds.append(hit[1])
+        return out, kinds
+
+    def _word(self, word: str, acronyms: bool) -> tuple[str, int]:
+        folded = _fold_word(word.casefold())
+        if acronyms and 2 <= len(word) <= 5 and word.isupper() and word.isalpha():
+            return folded, ACRONYM
+        if folded in STOP_WORDS:
+            return folded, STOP
+        return self._stemmer.stemWord(folded.replace("'", "")), WORD
 
     def terms(self, text: str) -> list[str]:
         """The index terms of a text, in order, with repeats."""
-        stems = self._stems(text)
+        stems, kinds = self._stems(text)
+        starts, phrases, longest = self._starts, self._phrases, self._longest
         out: list[str] = []
-        i = 0
-        while i < len(stems):
-            starts_phrase = stems[i].lstrip("\x00\x01") in self._starts
-            for size in range(min(self._longest, len(stems) - i), 0, -1) if starts_phrase else ():
-                phrase = tuple(s.lstrip("\x00\x01") for s in stems[i : i + size])
-                canonical = self._phrases.get(phrase)
-                if canonical is not None and (size > 1 or stems[i][0] != "\x01" or _is_acronym(stems[i])):
-                    if canonical:
-                        out.append(canonical)
-                    i += size
-                    break
+        i, n = 0, len(stems)
+        while i < n:
+            stem = stems[i]
+            if stem in starts:
+                for size in range(min(longest, n - i), 0, -1):
+                    canonical = phrases.get(tuple(stems[i : i + size]))
+                    # A lone stop word ("us") is not a synonym; an acronym ("US") or a phrase is.
+                    if canonical is not None and (size > 1 or kinds[i] != STOP):
+                        if canonical:
+                            out.append(canonical)
+                        i += size
+                        break
+                else:
+                    if kinds[i] != STOP:
+                        out.append(stem)
+                    i += 1
             else:
-                stem = stems[i]
-                if stem[0] != "\x01":
-                    out.append(stem.lstrip("\x00"))
+                if kinds[i] != STOP:
+                    out.append(stem)
                 i += 1
         return out
-
-
-def _is_acronym(stem: str) -> bool:
-    return stem.startswith("\x00")
 
 
 def _unmix(match: re.Match[str]) -> str:

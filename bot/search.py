@@ -62,33 +62,45 @@ class Bm25Field:
         self.size = len(docs)
         self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.df: dict[str, int] = {}
-        self._build(variant)
+        self._build(docs, variant)
 
-    def _build(self, variant: str) -> None:
+    def _build(self, docs: Sequence[list[str]], variant: str) -> None:
+        """Every term's postings (documents and weights) from the fitted model, vectorized with numpy."""
         m = self.model
-        doc_len = np.asarray(m.doc_len, dtype=np.float64)
-        norm = m.k1 * (1 - m.b + m.b * doc_len / m.avgdl)
-        by_term: dict[str, tuple[list[int], list[int]]] = {}
-        for i, freqs in enumerate(m.doc_freqs[: self.size]):
-            for term, tf in freqs.items():
-                ids, tfs = by_term.setdefault(term, ([], []))
-                ids.append(i)
-                tfs.append(tf)
-        for term, (ids_list, tfs_list) in by_term.items():
-            ids = np.asarray(ids_list, dtype=np.int64)
-            tf = np.asarray(tfs_list, dtype=np.float64)
-            idf = m.idf.get(term, 0.0)
-            if variant == "plus":
-                # rank-bm25 adds idf * delta to every document, matching or not: a constant
-                # per query term that changes no ranking, so only the matching part is kept.
-                w = idf * (tf * (m.k1 + 1) / (norm[ids] + tf))
-            elif variant == "l":
-                ctd = tf / (1 - m.b + m.b * doc_len[ids] / m.avgdl)
-                w = idf * tf * (m.k1 + 1) * (ctd + m.delta) / (m.k1 + ctd + m.delta)
-            else:
-                w = idf * (tf * (m.k1 + 1) / (tf + norm[ids]))
-            self.postings[term] = (ids, w)
-            self.df[term] = len(ids_list)
+        ids_of: dict[str, int] = {}
+        flat = [ids_of.setdefault(t, len(ids_of)) for doc in docs for t in doc]
+        if not flat:
+            return
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        keys, tf = np.unique(np.asarray(flat, dtype=np.int64) * len(docs) + doc_of, return_counts=True)
+        term_of, doc = np.divmod(keys, len(docs))
+        terms = list(ids_of)
+        idf = np.asarray([m.idf.get(t, 0.0) for t in terms])[term_of]
+        tf = tf.astype(np.float64)
+        doc_len = np.asarray(m.doc_len[: self.size], dtype=np.float64)[doc]
+        if variant == "plus":
+            # rank-bm25 adds idf * delta to every document, matching or not: a constant
+            # per query term that changes no ranking, so only the matching part is kept.
+            w = idf * (tf * (m.k1 + 1) / (m.k1 * (1 - m.b + m.b * doc_len / m.avgdl) + tf))
+        elif variant == "l":
+            ctd = tf / (1 - m.b + m.b * doc_len / m.avgdl)
+            w = idf * tf * (m.k1 + 1) * (ctd + m.delta) / (m.k1 + ctd + m.delta)
+        else:
+            w = idf * (tf * (m.k1 + 1) / (tf + m.k1 * (1 - m.b + m.b * doc_len / m.avgdl)))
+        bounds = np.flatnonzero(np.diff(term_of)) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(term_of)]))
+        for t_id, start, end in zip(term_of[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+            term = terms[t_id]
+            self.postings[term] = (doc[start:end], w[start:end])
+            self.df[term] = end - start
+
+    def release(self) -> None:
+        """Drop what the merged postings now hold: rank-bm25's per-document counts and our float64 weights.
+        The fitted IDF, lengths and parameters stay, and so do the document frequencies."""
+        self.model.doc_freqs = []
+        self.postings = {}
 
     def add_scores(self, query: Sequence[tuple[str, float]], out: np.ndarray, factor: float = 1.0) -> None:
         """Add this field's score for each (term, weight) to `out`; repeats count, as in rank-bm25."""
@@ -151,16 +163,25 @@ class SearchIndex:
             heading_terms.append(analyzer.terms(section.heading) if section.kind == "faq" else [])
             section_terms.append(body + heading_terms[-1])
         self.passage_section = np.asarray(passage_section, dtype=np.int64)
-        self.passage_factor = np.asarray(passage_factor)
-        # Sections are contiguous runs of passages: reduceat takes the best of each run.
         self.section_start = np.searchsorted(self.passage_section, np.arange(len(self.sections)))
-        self.section_factor = np.asarray([1.0 if s.kind == "faq" else w.summary for s in self.sections])
         self.passage_field = Bm25Field(passage_terms, w.variant, w.k1, w.b)
         self.heading_field = Bm25Field(heading_terms, w.variant, w.k1, w.b)
         self.section_field = Bm25Field(section_terms, w.variant, w.k1, w.b)
-        self.section_vocab: list[frozenset[str]] = [frozenset(t) for t in section_terms]
-        self._section_pos = {s.id: i for i, s in enumerate(self.sections)}
+        # The constant factors are folded into the postings once, so a query only adds them up:
+        # a passage scores kind * (heading * H + section * S)(its section) + passage * kind * lead * P.
+        kind = np.asarray([1.0 if s.kind == "faq" else w.summary for s in self.sections])
+        per_passage = w.passage * kind[self.passage_section] * np.asarray(passage_factor)
+        self._passage_postings = {
+            t: (ids.astype(np.intp), (wts * per_passage[ids]).astype(np.float32))
+            for t, (ids, wts) in self.passage_field.postings.items()
+        }
+        self._section_postings = _merge_postings(
+            [(self.heading_field.postings, w.heading), (self.section_field.postings, w.section)], kind
+        )
         self.vocabulary: frozenset[str] = frozenset(self.section_field.postings)
+        for field_ in (self.passage_field, self.heading_field, self.section_field):
+            field_.release()
+        self._section_pos = {s.id: i for i, s in enumerate(self.sections)}
         self._by_prefix: dict[str, list[str]] = {}
         for term in sorted(self.vocabulary):
             if len(term) >= w.prefix_min and term.isalpha():
@@ -182,46 +203,56 @@ class SearchIndex:
             out.append((best, self.weights.prefix_weight if best_len else 1.0))
         return out
 
-    def scores(self, query: Sequence[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray]:
-        """Section scores and passage scores for an expanded query."""
-        w = self.weights
-        passage_scores = np.zeros(len(self.passages))
-        self.passage_field.add_scores(query, passage_scores)
-        passage_scores *= self.passage_factor
-        section_scores = np.zeros(len(self.sections))
-        self.heading_field.add_scores(query, section_scores, w.heading)
-        self.section_field.add_scores(query, section_scores, w.section)
-        if len(self.passages):
-            section_scores += w.passage * np.maximum.reduceat(passage_scores, self.section_start)
-        section_scores *= self.section_factor
-        return section_scores, passage_scores
+    def scores(self, query: Sequence[tuple[str, float]]) -> np.ndarray:
+        """Every passage's score for an expanded query: its own evidence plus its section's."""
+        passage_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        section_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for term, weight in query:
+            for postings, parts in ((self._passage_postings, passage_parts), (self._section_postings, section_parts)):
+                hit = postings.get(term)
+                if hit is not None:
+                    parts.append((hit[0], hit[1] * weight if weight != 1.0 else hit[1]))
+        passages = _sum_postings(passage_parts, len(self.passages))
+        sections = _sum_postings(section_parts, len(self.sections))
+        if sections is None:
+            return passages if passages is not None else np.zeros(len(self.passages), dtype=np.float32)
+        combined = sections[self.passage_section]
+        if passages is not None:
+            combined += passages
+        return combined
 
     def search(self, terms: Sequence[str], limit: int = 10) -> list[SectionHit]:
-        """The best sections, best first, each with its passages ranked; none when no term matches."""
+        """The best sections, best first, each with its passages ranked; none when no term matches.
+
+        A section's score is its best passage's, so the best passages name the best sections.
+        """
         if not terms or not self.sections:
             return []
-        section_scores, passage_scores = self.scores(self.expand(terms))
-        k = min(limit, len(section_scores))
-        top = np.argpartition(-section_scores, k - 1)[:k]
-        top = top[np.lexsort((top, -section_scores[top]))]
-        hits = []
-        for s_idx in top:
-            if section_scores[s_idx] <= 0:
+        combined = self.scores(self.expand(terms))
+        k = min(len(combined), max(4 * limit, 32))
+        while True:
+            top = top_indices(combined, k)
+            found: list[int] = []
+            for p_idx in top[combined[top] > 0]:
+                s_idx = int(self.passage_section[p_idx])
+                if s_idx not in found:
+                    found.append(s_idx)
+            if len(found) >= limit or k >= len(combined):
                 break
+            k = min(len(combined), k * 4)
+        hits = []
+        for s_idx in found[:limit]:
             section = self.sections[s_idx]
             first = int(self.section_start[s_idx])
-            local = passage_scores[first : first + len(section.passages)]
+            local = combined[first : first + len(section.passages)]
             order = np.lexsort((np.arange(len(local)), -local))[:PASSAGES_PER_HIT]
-            # A passage ranks by its section's evidence with its own score in place of the best one's.
-            base = section_scores[s_idx] - self.weights.passage * self.section_factor[s_idx] * local[order[0]]
-            combined = base + self.weights.passage * self.section_factor[s_idx] * local
-            ranked = tuple(PassageHit(section.passages[i], float(combined[i]), int(i)) for i in order)
-            hits.append(SectionHit(section, float(section_scores[s_idx]), ranked))
+            ranked = tuple(PassageHit(section.passages[i], float(local[i]), int(i)) for i in order)
+            hits.append(SectionHit(section, ranked[0].score, ranked))
         return hits
 
     def coverage(self, terms: Sequence[str], section: Section) -> tuple[float, float]:
         """How much of the query's information (IDF-weighted) a section holds: share and amount."""
-        vocab = self.section_vocab[self._section_pos[section.id]]
+        s_idx = self._section_pos[section.id]
         total = matched = 0.0
         for (term, weight), original in zip(self.expand(terms), terms, strict=True):
             if original in self.vocabulary or weight == 1.0:
@@ -229,9 +260,75 @@ class SearchIndex:
             else:  # an unknown word standing in for a corpus term weighs what the unknown word would
                 idf = self.passage_field.idf(original)
             total += idf
-            if term in vocab:
+            hit = self._section_postings.get(term)
+            if hit is not None and _contains(hit[0], s_idx):
                 matched += idf * weight
         return (matched / total if total else 0.0), matched
+
+
+def _contains(sorted_ids: np.ndarray, value: int) -> bool:
+    i = int(np.searchsorted(sorted_ids, value))
+    return i < len(sorted_ids) and int(sorted_ids[i]) == value
+
+
+def _sum_postings(parts: list[tuple[np.ndarray, np.ndarray]], size: int) -> np.ndarray | None:
+    """Dense scores from a few postings lists.
+
+    Measured on 210k postings over 120k documents: np.add.at with native-size ids and float32
+    weights 0.28 ms, fancy-index += 0.5-1.2 ms, concatenate + bincount 3-5 ms.
+    """
+    if not parts:
+        return None
+    out = np.zeros(size, dtype=np.float32)
+    for ids, weights in parts:
+        np.add.at(out, ids, weights)
+    return out
+
+
+def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the k largest scores, best first (ties by index). Exact.
+
+    The k-th largest of a 1-in-16 sample is no larger than the k-th largest of all, so every
+    score at or above it is a candidate: a partition of ~N/16 and one comparison pass replace a
+    partition of all N (0.08 ms instead of 0.38 ms at 120k).
+    """
+    n = len(scores)
+    if k >= n:
+        candidates = np.arange(n)
+    else:
+        sample = scores[::16]
+        if len(sample) > k:
+            threshold = np.partition(sample, len(sample) - k)[len(sample) - k]
+            candidates = np.flatnonzero(scores >= threshold)
+        else:
+            candidates = np.arange(n)
+        if len(candidates) > k:
+            values = scores[candidates]
+            kth = np.partition(values, len(values) - k)[len(values) - k]
+            above = candidates[values > kth]
+            tied = candidates[values == kth]  # ascending, so the lowest indices win ties
+            candidates = np.concatenate((above, tied[: k - len(above)]))
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
+
+
+def _merge_postings(
+    fields: list[tuple[dict[str, tuple[np.ndarray, np.ndarray]], float]], factor: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """One postings list per term over sections: the fields' weights, scaled and added."""
+    merged: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for postings, scale in fields:
+        if not scale:
+            continue
+        for term, (ids, weights) in postings.items():
+            scaled = weights * scale * factor[ids]
+            if term in merged:
+                ids_a, w_a = merged[term]
+                all_ids = np.concatenate((ids_a, ids))
+                union, inverse = np.unique(all_ids, return_inverse=True)
+                merged[term] = (union, np.bincount(inverse, weights=np.concatenate((w_a, scaled))))
+            else:
+                merged[term] = (ids, scaled)
+    return {t: (ids.astype(np.intp), w.astype(np.float32)) for t, (ids, w) in merged.items()}
 
 
 def _common_prefix(a: str, b: str) -> int:

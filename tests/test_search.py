@@ -62,3 +62,15 @@ def test_unknown_form_falls_back_to_corpus_term_by_prefix(engine) -> None:
     expanded = engine.index.expand(engine.analyzer.terms("economy"))
     assert expanded == [("econom", engine.index.weights.prefix_weight)]
     assert engine.index.expand(["light"]) == [("light", 1.0)]  # too short a share of "lightweight"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_top_indices_is_exact(seed: int) -> None:
+    from bot.search import top_indices
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5000))
+    scores = rng.integers(0, 50, size=n).astype(np.float32)  # many ties
+    k = int(rng.integers(1, 100))
+    expected = np.lexsort((np.arange(n), -scores))[:k]
+    np.testing.assert_array_equal(top_indices(scores, k), expected)
