@@ -343,6 +343,17 @@ class Analyzer:
         self._starts = frozenset(p[0] for p in self._phrases)
         self.synonyms = tuple(self.synonyms)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Picklable (for the index cache): the C stemmer and the word caches are rebuilt on load."""
+        state = self.__dict__.copy()
+        del state["_stemmer"]
+        state["_cache"], state["_cache_no_acronyms"] = {}, {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._stemmer = Stemmer.Stemmer(self.language)
+
     @staticmethod
     def normalize(text: str) -> str:
         """NFKC, invisible characters removed, look-alike letters mapped to Latin."""

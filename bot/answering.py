@@ -13,10 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from bot.analysis import Analyzer, SynonymGroup, default_synonyms, load_synonyms
+from bot import index_cache
+from bot.analysis import Analyzer, SynonymGroup, default_synonyms, parse_synonyms
 from bot.search import PassageHit, SearchIndex, SectionHit, Weights
-from corpus.loading import SYNONYMS_FILE, load_corpus
+from corpus.loading import SYNONYMS_FILE, corpus_files, load_corpus_files
 from corpus.model import Article, Corpus, Passage, Section
+from corpus.parsing import CorpusError, Problem, read_text
 
 MAX_QUOTE_CHARS = 1200
 MAX_RESULTS = 3
@@ -171,12 +173,32 @@ class Engine:
         self.policy = policy or RefusalPolicy()
 
     @classmethod
-    def from_folder(cls, path: Path, **kwargs: object) -> Engine:
-        """Load a corpus folder (and its synonyms.txt, if any)."""
-        corpus = load_corpus(path)
-        synonyms_path = path / SYNONYMS_FILE if path.is_dir() else None
-        synonyms = load_synonyms(synonyms_path) if synonyms_path and synonyms_path.is_file() else []
-        return cls(corpus, synonyms, **kwargs)  # type: ignore[arg-type]
+    def from_folder(cls, path: Path, cache_dir: Path | None = None) -> Engine:
+        """Load a corpus folder (and its synonyms.txt, if any), or one article file."""
+        if not path.exists():
+            raise CorpusError([Problem(str(path), None, "no such file or folder")])
+        if path.is_dir():
+            return cls.from_files(corpus_files(path), path, cache_dir)
+        return cls.from_files({path.name: path.read_bytes()}, path.parent, cache_dir)
+
+    @classmethod
+    def from_files(cls, files: dict[str, bytes], folder: Path, cache_dir: Path | None = None) -> Engine:
+        """Build from {file name: bytes} (errors name files of `folder`), or load the same build from the cache."""
+        key = index_cache.cache_key(files, Weights(), RefusalPolicy()) if cache_dir else ""
+        if cache_dir is not None:
+            cached = index_cache.load(cache_dir, key)
+            if cached is not None:
+                return cached
+        corpus = load_corpus_files(files, folder)
+        synonyms = (
+            parse_synonyms(read_text(folder / SYNONYMS_FILE, files[SYNONYMS_FILE]), str(folder / SYNONYMS_FILE))
+            if SYNONYMS_FILE in files
+            else []
+        )
+        engine = cls(corpus, synonyms)
+        if cache_dir is not None:
+            index_cache.save(cache_dir, key, engine)
+        return engine
 
     def table_of_contents(self) -> list[Section]:
         """The FAQ sections, article by article, in reading order."""

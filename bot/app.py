@@ -101,7 +101,7 @@ async def post_init(app: Application) -> None:
     folder = settings.live_corpus_dir
     if settings.faqbot_corpus_dir is None and Library.seed(folder):
         log.info("created the corpus folder %s from the shipped articles", folder)
-    library = Library(folder, storage)
+    library = Library(folder, storage, settings.cache_dir)
     log.info("corpus: %s", await library.start())
     app.bot_data["library"] = library
     engine = library.engine

@@ -1,7 +1,7 @@
 """The live corpus: its folder, loading all or nothing, versions, uploads and rollback.
 
-Knows nothing of Telegram. Every change is built and indexed off the event loop in a
-staging copy first; the live engine is swapped in one assignment only when the whole
+Knows nothing of Telegram. Every change is parsed and indexed off the event loop from the
+new files' bytes first; the live engine is swapped in one assignment only when the whole
 new corpus loaded, so a question is answered from the old corpus or the new one, never
 from a half-built one.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.answering import Engine
 from bot.storage import Storage, Version
-from corpus.loading import SYNONYMS_FILE, article_paths, shipped_corpus_dir
+from corpus.loading import article_paths, corpus_files, shipped_corpus_dir
 from corpus.model import Corpus
 from corpus.parsing import ARTICLE_SUFFIXES, CorpusError, Problem
 
@@ -81,15 +81,6 @@ def safe_file_name(name: str) -> str:
     return base[:100]
 
 
-def corpus_files(folder: Path) -> dict[str, bytes]:
-    """The files that make a corpus: the articles and the synonyms list."""
-    files = {p.name: p.read_bytes() for p in article_paths(folder)}
-    synonyms = folder / SYNONYMS_FILE
-    if synonyms.is_file():
-        files[SYNONYMS_FILE] = synonyms.read_bytes()
-    return files
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
     try:
@@ -103,25 +94,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _staged_engine(files: dict[str, bytes], real_folder: Path) -> Engine:
-    """Build an engine from files in a scratch folder; problems are reported with the real folder's paths."""
-    with tempfile.TemporaryDirectory(prefix="faqbot-stage-") as tmp:
-        stage = Path(tmp)
-        for name, data in files.items():
-            (stage / name).write_bytes(data)
-        try:
-            return Engine.from_folder(stage)
-        except CorpusError as exc:
-            raise CorpusError(
-                [Problem(p.path.replace(str(stage), str(real_folder)), p.line, p.message) for p in exc.problems]
-            ) from None
-
-
 class Library:
     """The folder the bot answers from, and the one engine that is live."""
 
-    def __init__(self, folder: Path, storage: Storage) -> None:
+    def __init__(self, folder: Path, storage: Storage, cache_dir: Path | None = None) -> None:
         self.folder = folder
+        self.cache_dir = cache_dir
         self.storage = storage
         self.engine: Engine | None = None
         self.version: Version | None = None
@@ -150,7 +128,7 @@ class Library:
                 raise
             log.error("the corpus folder does not load:\n%s", "\n".join(f"  {p}" for p in exc.problems))
             files = await self.storage.version_files(last.number)
-            self.engine = await asyncio.to_thread(_staged_engine, files, self.folder)
+            self.engine = await asyncio.to_thread(Engine.from_files, files, self.folder, self.cache_dir)
             self.version = last
             message = f"started from the last good version {last.number} stored in the database"
             log.warning("%s (%s): fix the folder and /reload", message, last.at)
@@ -208,7 +186,7 @@ class Library:
         if not files:
             raise CorpusError([Problem(str(self.folder), None, "no articles (.md or .txt files) in this folder")])
         # Parse and index off the event loop: answering goes on meanwhile.
-        engine = await asyncio.to_thread(_staged_engine, files, self.folder)
+        engine = await asyncio.to_thread(Engine.from_files, files, self.folder, self.cache_dir)
         await asyncio.to_thread(self._apply, write or {}, remove or [])
         old = self.engine.corpus if self.engine else None
         changes = diff(old, engine.corpus)

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         return self.faqbot_corpus_dir or self.db_path.parent / "corpus"
 
     @property
+    def cache_dir(self) -> Path:
+        """Indexes cached by corpus checksum, beside the database."""
+        return self.db_path.parent / "cache"
+
+    @property
     def db_path(self) -> Path:
         return self.faqbot_db or data_dir() / "faqbot.sqlite3"
 

@@ -17,16 +17,37 @@ def shipped_corpus_dir() -> Path:
     return Path(str(files("corpus") / "articles"))
 
 
+def _is_article_name(name: str) -> bool:
+    return Path(name).suffix.lower() in ARTICLE_SUFFIXES and name != SYNONYMS_FILE and not name.startswith((".", "_"))
+
+
 def article_paths(folder: Path) -> list[Path]:
     """The article files of a folder, in name order; hidden files and the synonyms list are skipped."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in ARTICLE_SUFFIXES
-        and p.name != SYNONYMS_FILE
-        and not p.name.startswith((".", "_"))
-    )
+    return sorted(p for p in folder.iterdir() if p.is_file() and _is_article_name(p.name))
+
+
+def corpus_files(folder: Path) -> dict[str, bytes]:
+    """The files that make a corpus: the articles and the synonyms list."""
+    files = {p.name: p.read_bytes() for p in article_paths(folder)}
+    synonyms = folder / SYNONYMS_FILE
+    if synonyms.is_file():
+        files[SYNONYMS_FILE] = synonyms.read_bytes()
+    return files
+
+
+def load_corpus_files(files: dict[str, bytes], folder: Path) -> Corpus:
+    """Parse articles given as {file name: bytes}, reported as files of `folder`; all or nothing."""
+    names = sorted(n for n in files if _is_article_name(n))
+    if not names:
+        raise CorpusError([Problem(str(folder), None, "no articles (.md or .txt files) in this folder")])
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            articles.append(parse_article(folder / name, files[name]))
+        except CorpusError as exc:
+            problems.extend(exc.problems)
+    return _assemble(articles, problems)
 
 
 def load_corpus(path: Path) -> Corpus:
@@ -43,6 +64,10 @@ def load_corpus(path: Path) -> Corpus:
             articles.append(parse_article(file))
         except CorpusError as exc:
             problems.extend(exc.problems)
+    return _assemble(articles, problems)
+
+
+def _assemble(articles: list[Article], problems: list[Problem]) -> Corpus:
     by_id: dict[str, Article] = {}
     for article in articles:
         if article.id in by_id:

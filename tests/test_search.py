@@ -74,3 +74,24 @@ def test_top_indices_is_exact(seed: int) -> None:
     k = int(rng.integers(1, 100))
     expected = np.lexsort((np.arange(n), -scores))[:k]
     np.testing.assert_array_equal(top_indices(scores, k), expected)
+
+
+def test_index_cache_hit_invalidation_and_corruption(tmp_path) -> None:
+    from bot.answering import Engine
+    from corpus import shipped_corpus_dir
+    from corpus.loading import corpus_files
+
+    cache = tmp_path / "cache"
+    files = corpus_files(shipped_corpus_dir())
+    first = Engine.from_files(files, shipped_corpus_dir(), cache)
+    (cached,) = cache.glob("engine-*.pickle")
+    second = Engine.from_files(files, shipped_corpus_dir(), cache)
+    assert second is not first
+    assert second.ask("What does Moscow want?").public() == first.ask("What does Moscow want?").public()
+    changed = dict(files, **{"tea.md": b"## How is green tea made?\n\nSteamed.\n"})
+    third = Engine.from_files(changed, shipped_corpus_dir(), cache)
+    assert third.ask("how is green tea made").answered
+    assert len(list(cache.glob("engine-*.pickle"))) == 2
+    cached.write_bytes(b"not a pickle")
+    again = Engine.from_files(files, shipped_corpus_dir(), cache)
+    assert again.ask("What does Moscow want?").answered
