@@ -69,7 +69,10 @@ def _visible_length(text: str) -> int:
 class FakeTelegram:
     """Queue updates with `push`, read what the bot sent from `calls`."""
 
-    def __init__(self, enforce_limits: bool = False, fail_every: int = 0, conflict: bool = False) -> None:
+    def __init__(
+        self, enforce_limits: bool = False, fail_every: int = 0, conflict: bool = False, send_delay: float = 0.0
+    ) -> None:
+        self.send_delay = send_delay  # seconds each send takes, like a round trip to Telegram
         # Telegram's flood limits: 1 message a second per private chat, 20 a minute per group, 30 a second
         # in all; a send over them gets 429 with retry_after and is not delivered.
         self.enforce_limits = enforce_limits
@@ -104,6 +107,10 @@ class FakeTelegram:
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
+        # For benchmarks that run this server in another process.
+        app.router.add_route("POST", "/_control/push", self._control_push)
+        app.router.add_route("GET", "/_control/count/{method}", self._control_count)
+        app.router.add_route("POST", "/_control/reset", self._control_reset)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -166,6 +173,8 @@ class FakeTelegram:
                 return self._error(400, "Bad Request: invalid file_id")
             return self._ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
                              "file_path": f"documents/{file_id}"})
+        if method in ("sendMessage", "editMessageText", "answerInlineQuery") and self.send_delay:
+            await asyncio.sleep(self.send_delay)
         if method in ("deleteWebhook", "setMyCommands", "answerInlineQuery", "answerCallbackQuery",
                       "sendChatAction", "close", "logOut"):
             self.calls.append((method, params))
@@ -193,6 +202,18 @@ class FakeTelegram:
             return self._ok(self._message(params))
         self.calls.append((method, params))
         return self._error(404, "Not Found: method not found")
+
+    async def _control_push(self, request: web.Request) -> web.Response:
+        for update in await request.json():
+            self.push(update)
+        return self._ok(True)
+
+    async def _control_count(self, request: web.Request) -> web.Response:
+        return self._ok(len(self.sent(request.match_info["method"])))
+
+    async def _control_reset(self, request: web.Request) -> web.Response:
+        self.calls.clear()
+        return self._ok(True)
 
     def _flood_wait(self, chat_id: int) -> int:
         """Seconds to wait if this send breaks a limit; else 0, and the send is counted."""
