@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from corpus.parsing import ARTICLE_SUFFIXES, CorpusError, Problem
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 1024 * 1024
+BUILD_SWITCH_INTERVAL = 0.0005
 
 
 @dataclass
@@ -185,8 +187,19 @@ class Library:
     ) -> LoadResult:
         if not files:
             raise CorpusError([Problem(str(self.folder), None, "no articles (.md or .txt files) in this folder")])
-        # Parse and index off the event loop: answering goes on meanwhile.
-        engine = await asyncio.to_thread(Engine.from_files, files, self.folder, self.cache_dir)
+        # Parse and index off the event loop: answering goes on meanwhile. The index cache is used at
+        # start only, before polling: pickling a large engine is one long call that holds the GIL
+        # (measured: inline answers stalled 1.6 s during a reload of 36,000 passages).
+        cache = self.cache_dir if action == "start" else None
+        # The build is Python work that holds the GIL; with the default 5 ms switch interval the event
+        # loop waits for it at every wake-up (measured: inline answers p50 120 ms, worst 2.5 s during a
+        # reload of 36,000 passages). At 0.5 ms: p50 62 ms, worst 185 ms. One build at a time (the lock).
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(BUILD_SWITCH_INTERVAL)
+        try:
+            engine = await asyncio.to_thread(Engine.from_files, files, self.folder, cache)
+        finally:
+            sys.setswitchinterval(previous)
         await asyncio.to_thread(self._apply, write or {}, remove or [])
         old = self.engine.corpus if self.engine else None
         changes = diff(old, engine.corpus)
