@@ -255,7 +255,8 @@ def is_caption(text: str) -> bool:
         last = text.rsplit("/", 1)[1].strip().casefold()
         if last in AGENCIES:
             return True
-    return bool(_CREDIT_LABEL.search(text)) or text.strip().casefold() in AGENCIES
+    # The label regex scans the whole paragraph: only run it when a label's colon is there.
+    return (":" in text and bool(_CREDIT_LABEL.search(text))) or text.strip().casefold() in AGENCIES
 
 
 def _is_byline(text: str, author: str | None) -> bool:
@@ -298,7 +299,8 @@ def _sections(
         if is_caption(text) or text.casefold().strip(" .") in _DEBRIS:
             continue
         ends_summary = False
-        stripped = _SHOW_MORE.sub("", text)
+        # The strip regex tries every position: run it only on paragraphs that can end in it.
+        stripped = _SHOW_MORE.sub("", text) if text.rstrip().lower().endswith(("more", "less")) else text
         if stripped != text:
             ends_summary = summary_open
             text = stripped.strip()
