@@ -54,17 +54,13 @@ def load_corpus(path: Path) -> Corpus:
     """Parse a folder of articles (or one file); raise CorpusError naming every bad file."""
     if not path.exists():
         raise CorpusError([Problem(str(path), None, "no such file or folder")])
-    paths = [path] if path.is_file() else article_paths(path)
-    if not paths:
-        raise CorpusError([Problem(str(path), None, "no articles (.md or .txt files) in this folder")])
-    articles: list[Article] = []
-    problems: list[Problem] = []
-    for file in paths:
-        try:
-            articles.append(parse_article(file))
-        except CorpusError as exc:
-            problems.extend(exc.problems)
-    return _assemble(articles, problems)
+    if path.is_file() and not _is_article_name(path.name):
+        raise CorpusError([Problem(str(path), None, "not an article: expected a .md or .txt file")])
+    try:
+        files = {path.name: path.read_bytes()} if path.is_file() else corpus_files(path)
+    except OSError as exc:
+        raise CorpusError([Problem(str(exc.filename or path), None, f"cannot read: {exc.strerror or exc}")]) from None
+    return load_corpus_files(files, path.parent if path.is_file() else path)
 
 
 def _assemble(articles: list[Article], problems: list[Problem]) -> Corpus:

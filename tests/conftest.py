@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.answering import Engine
 from corpus import shipped_corpus_dir
+from tests.fake_telegram import FakeTelegram
 
 DATA = Path(__file__).parent / "data"
 SHARED_SCRAPE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "istanbul-talks.txt"
@@ -32,3 +33,12 @@ def write(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
         return path
 
     return _write
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    """A stand-in Bot API server on 127.0.0.1 for the test."""
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()

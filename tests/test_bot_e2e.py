@@ -17,14 +17,6 @@ from tests.fake_telegram import BOT, TOKEN, USER, FakeTelegram, group_message, p
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def app(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[Application]:
     async with running_bot(telegram, tmp_path) as application:
         yield application

@@ -29,14 +29,6 @@ TEA = (
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def folder(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
