@@ -14,11 +14,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from pathlib import Path
 
 import Stemmer
 
-from corpus.parsing import CorpusError, Problem, read_text
+from corpus.parsing import CorpusError, Problem
 
 # Characters that change nothing a reader sees but split or join words.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -305,11 +304,6 @@ def parse_synonyms(text: str, source: str = "synonyms") -> list[SynonymGroup]:
 def default_synonyms() -> list[SynonymGroup]:
     """The generic list shipped with the bot (place names, news vocabulary)."""
     return parse_synonyms((files("bot") / "synonyms.txt").read_text("utf-8"), "bot/synonyms.txt")
-
-
-def load_synonyms(path: Path) -> list[SynonymGroup]:
-    """A moderator's list from a corpus folder, checked like an article."""
-    return parse_synonyms(read_text(path), str(path))
 
 
 @dataclass

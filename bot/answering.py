@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from bot import index_cache
 from bot.analysis import Analyzer, SynonymGroup, default_synonyms, parse_synonyms
 from bot.search import PassageHit, SearchIndex, SectionHit, Weights
-from corpus.loading import SYNONYMS_FILE, corpus_files, load_corpus_files
+from corpus.loading import SYNONYMS_FILE, load_corpus_files, read_corpus
 from corpus.model import Article, Corpus, Passage, Section
-from corpus.parsing import CorpusError, Problem, read_text
+from corpus.parsing import read_text
 
 MAX_QUOTE_CHARS = 1200
 MAX_RESULTS = 3
@@ -175,17 +175,13 @@ class Engine:
     @classmethod
     def from_folder(cls, path: Path, cache_dir: Path | None = None) -> Engine:
         """Load a corpus folder (and its synonyms.txt, if any), or one article file."""
-        if not path.exists():
-            raise CorpusError([Problem(str(path), None, "no such file or folder")])
-        if path.is_dir():
-            return cls.from_files(corpus_files(path), path, cache_dir)
-        return cls.from_files({path.name: path.read_bytes()}, path.parent, cache_dir)
+        return cls.from_files(*read_corpus(path), cache_dir)
 
     @classmethod
     def from_files(cls, files: dict[str, bytes], folder: Path, cache_dir: Path | None = None) -> Engine:
         """Build from {file name: bytes} (errors name files of `folder`), or load the same build from the cache."""
-        key = index_cache.cache_key(files, Weights(), RefusalPolicy()) if cache_dir else ""
         if cache_dir is not None:
+            key = index_cache.cache_key(files, Weights(), RefusalPolicy())
             cached = index_cache.load(cache_dir, key)
             if cached is not None:
                 return cached

@@ -50,8 +50,8 @@ def load_corpus_files(files: dict[str, bytes], folder: Path) -> Corpus:
     return _assemble(articles, problems)
 
 
-def load_corpus(path: Path) -> Corpus:
-    """Parse a folder of articles (or one file); raise CorpusError naming every bad file."""
+def read_corpus(path: Path) -> tuple[dict[str, bytes], Path]:
+    """The files of a corpus folder (or one article file) as {name: bytes}, and the folder they are in."""
     if not path.exists():
         raise CorpusError([Problem(str(path), None, "no such file or folder")])
     if path.is_file() and not _is_article_name(path.name):
@@ -60,7 +60,12 @@ def load_corpus(path: Path) -> Corpus:
         files = {path.name: path.read_bytes()} if path.is_file() else corpus_files(path)
     except OSError as exc:
         raise CorpusError([Problem(str(exc.filename or path), None, f"cannot read: {exc.strerror or exc}")]) from None
-    return load_corpus_files(files, path.parent if path.is_file() else path)
+    return files, path.parent if path.is_file() else path
+
+
+def load_corpus(path: Path) -> Corpus:
+    """Parse a folder of articles (or one file); raise CorpusError naming every bad file."""
+    return load_corpus_files(*read_corpus(path))
 
 
 def _assemble(articles: list[Article], problems: list[Problem]) -> Corpus:
