@@ -389,23 +389,21 @@ class Analyzer:
         out: list[str] = []
         i, n = 0, len(stems)
         while i < n:
-            stem = stems[i]
-            if stem in starts:
+            matched = 0
+            if stems[i] in starts:
                 for size in range(min(longest, n - i), 0, -1):
                     canonical = phrases.get(tuple(stems[i : i + size]))
                     # A lone stop word ("us") is not a synonym; an acronym ("US") or a phrase is.
                     if canonical is not None and (size > 1 or kinds[i] != STOP):
                         if canonical:
                             out.append(canonical)
-                        i += size
+                        matched = size
                         break
-                else:
-                    if kinds[i] != STOP:
-                        out.append(stem)
-                    i += 1
+            if matched:
+                i += matched
             else:
                 if kinds[i] != STOP:
-                    out.append(stem)
+                    out.append(stems[i])
                 i += 1
         return out
 

@@ -79,15 +79,15 @@ class Bm25Field:
         idf = np.asarray([m.idf.get(t, 0.0) for t in terms])[term_of]
         tf = tf.astype(np.float64)
         doc_len = np.asarray(m.doc_len[: self.size], dtype=np.float64)[doc]
-        if variant == "plus":
-            # rank-bm25 adds idf * delta to every document, matching or not: a constant
-            # per query term that changes no ranking, so only the matching part is kept.
-            w = idf * (tf * (m.k1 + 1) / (m.k1 * (1 - m.b + m.b * doc_len / m.avgdl) + tf))
-        elif variant == "l":
-            ctd = tf / (1 - m.b + m.b * doc_len / m.avgdl)
+        length_norm = 1 - m.b + m.b * doc_len / m.avgdl
+        if variant == "l":
+            ctd = tf / length_norm
             w = idf * tf * (m.k1 + 1) * (ctd + m.delta) / (m.k1 + ctd + m.delta)
         else:
-            w = idf * (tf * (m.k1 + 1) / (tf + m.k1 * (1 - m.b + m.b * doc_len / m.avgdl)))
+            # BM25Plus: rank-bm25 adds idf * delta to every document, matching or not: a constant
+            # per query term that changes no ranking, so only the matching part is kept; the
+            # matching part has Okapi's form.
+            w = idf * (tf * (m.k1 + 1) / (tf + m.k1 * length_norm))
         bounds = np.flatnonzero(np.diff(term_of)) + 1
         starts = np.concatenate(([0], bounds))
         ends = np.concatenate((bounds, [len(term_of)]))
@@ -101,15 +101,6 @@ class Bm25Field:
         The fitted IDF, lengths and parameters stay, and so do the document frequencies."""
         self.model.doc_freqs = []
         self.postings = {}
-
-    def add_scores(self, query: Sequence[tuple[str, float]], out: np.ndarray, factor: float = 1.0) -> None:
-        """Add this field's score for each (term, weight) to `out`; repeats count, as in rank-bm25."""
-        for term, weight in query:
-            hit = self.postings.get(term)
-            if hit is not None:
-                ids, w = hit
-                scale = weight * factor
-                out[ids] += w * scale if scale != 1.0 else w
 
     def idf(self, term: str) -> float:
         """The field's IDF; a term it never saw is rarer than any it did."""
