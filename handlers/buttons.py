@@ -11,7 +11,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.storage import Storage
 from handlers import live
 from handlers.formatting import section_message, toc_page
 from handlers.questions import PENDING_LOGS
@@ -45,7 +44,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if kind == "f":
         question_id, _, value = rest.partition(":")
-        storage: Storage | None = context.bot_data.get("storage")
+        storage = live.storage(context)
         pending = context.bot_data.get(PENDING_LOGS, {}).get(question_id)
         if pending is not None:
             with contextlib.suppress(Exception):

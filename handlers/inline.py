@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answering import Engine
+from corpus.model import Section
 from handlers import live
 from handlers.formatting import quote_html, section_message
 from handlers.updates import mark_answered
@@ -26,6 +27,16 @@ def _snippet(text: str) -> str:
     return flat if len(flat) <= SNIPPET else flat[: SNIPPET - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _section_result(engine: Engine, section: Section, title: str) -> InlineQueryResultArticle:
+    """A whole section to send, listed by `title`."""
+    return InlineQueryResultArticle(
+        id=f"s-{section.id}",
+        title=title,
+        description=_snippet(section.passages[0].text),
+        input_message_content=InputTextMessageContent(section_message(engine, section), parse_mode=ParseMode.HTML),
+    )
+
+
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers for a query; the table of contents, paged, for an empty one."""
     query = update.inline_query
@@ -38,15 +49,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         sections = engine.table_of_contents()
         start = int(query.offset) if query.offset.isdigit() else 0
         page = sections[start : start + MAX_RESULTS]
-        results = [
-            InlineQueryResultArticle(
-                id=f"s-{s.id}",
-                title=s.heading,
-                description=_snippet(s.passages[0].text),
-                input_message_content=InputTextMessageContent(section_message(engine, s), parse_mode=ParseMode.HTML),
-            )
-            for s in page
-        ]
+        results = [_section_result(engine, s, s.heading) for s in page]
         if start + MAX_RESULTS < len(sections):
             next_offset = str(start + MAX_RESULTS)
         answered = True
@@ -64,14 +67,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         ]
         if not results:
             results = [
-                InlineQueryResultArticle(
-                    id=f"s-{s.id}",
-                    title=f"Not answered here. Try: {s.heading}",
-                    description=_snippet(s.passages[0].text),
-                    input_message_content=InputTextMessageContent(
-                        section_message(engine, s), parse_mode=ParseMode.HTML
-                    ),
-                )
+                _section_result(engine, s, f"Not answered here. Try: {s.heading}")
                 for s in (engine.corpus.section(i) for i in answer.suggestion_ids)
                 if s is not None
             ]

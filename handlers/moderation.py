@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -91,6 +91,22 @@ def failed_html(headline: str, exc: CorpusError, context: ContextTypes.DEFAULT_T
     return _fit(f"❌ {html_text(headline)}. Nothing changed: {still} stays live.\n\n{problems}{more}")
 
 
+async def _report(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    change: Awaitable[LoadResult],
+    failure: str,
+    success: Callable[[LoadResult], str],
+) -> None:
+    """Await a corpus change and tell the moderator what changed, or why nothing did."""
+    try:
+        result = await change
+    except CorpusError as exc:
+        await message.reply_text(failed_html(failure, exc, context), parse_mode=ParseMode.HTML)
+        return
+    await message.reply_text(loaded_html(success(result), result), parse_mode=ParseMode.HTML)
+
+
 def _fit(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 2].rsplit("\n", 1)[0] + "\n…"
 
@@ -102,12 +118,7 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user = update.effective_user
     if not message or not user:
         return
-    try:
-        result = await live.library(context).reload(user.id)
-    except CorpusError as exc:
-        await message.reply_text(failed_html("Reload failed", exc, context), parse_mode=ParseMode.HTML)
-        return
-    await message.reply_text(loaded_html("Reloaded", result), parse_mode=ParseMode.HTML)
+    await _report(message, context, live.library(context).reload(user.id), "Reload failed", lambda _: "Reloaded")
 
 
 @moderators_only("rollback")
@@ -123,13 +134,13 @@ async def rollback_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await message.reply_text("Usage: /rollback, or /rollback VERSION_NUMBER (see /versions).")
             return
         target = int(context.args[0])
-    try:
-        result = await live.library(context).rollback(user.id, target)
-    except CorpusError as exc:
-        await message.reply_text(failed_html("Rollback failed", exc, context), parse_mode=ParseMode.HTML)
-        return
-    headline = f"Rolled back to version {result.version.restored_from}"
-    await message.reply_text(loaded_html(headline, result), parse_mode=ParseMode.HTML)
+    await _report(
+        message,
+        context,
+        live.library(context).rollback(user.id, target),
+        "Rollback failed",
+        lambda result: f"Rolled back to version {result.version.restored_from}",
+    )
 
 
 @moderators_only("versions")

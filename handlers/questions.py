@@ -117,7 +117,7 @@ def _start_log(
     latency: float,
 ) -> asyncio.Task | None:
     """Start writing the log entry; feedback on this answer waits for it."""
-    storage: Storage | None = context.bot_data.get("storage")
+    storage = live.storage(context)
     if storage is None or result.kind not in ("answer", "refusal"):
         return None
     top = result.results[0] if result.results else None
