@@ -27,14 +27,18 @@ def reader(n: int) -> dict:
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
+async def limited_telegram() -> AsyncIterator[FakeTelegram]:
+    """Telegram's flood limits enforced, and every 5th getUpdates failing with 502."""
     server = FakeTelegram(enforce_limits=True, fail_every=5)
     await server.start()
     yield server
     await server.stop()
 
 
-async def test_45_questions_from_40_readers_under_flood_limits_and_502s(telegram: FakeTelegram, tmp_path: Path) -> None:
+async def test_45_questions_from_40_readers_under_flood_limits_and_502s(
+    limited_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    telegram = limited_telegram
     from bot.answering import Engine
     from corpus import shipped_corpus_dir
 
@@ -65,18 +69,47 @@ async def test_45_questions_from_40_readers_under_flood_limits_and_502s(telegram
     assert telegram._get_updates_calls >= 5  # the 502s happened and polling went on
 
 
-async def test_every_bad_input_then_a_good_question(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    server = FakeTelegram()
-    await server.start()
+async def test_every_bad_input_then_a_good_question(
+    telegram: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     group = {"id": -100, "type": "supergroup", "title": "Readers"}
     junk = [
-        {"message": {"message_id": 1, "date": 0, "chat": {"id": 42, "type": "private"}, "from": USER,
-                     "sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512,
-                                 "height": 512, "is_animated": False, "is_video": False}}},
-        {"message": {"message_id": 2, "date": 0, "chat": {"id": 42, "type": "private"}, "from": USER,
-                     "photo": [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}]}},
-        {"edited_message": {"message_id": 3, "date": 0, "edit_date": 1, "chat": {"id": 42, "type": "private"},
-                            "from": USER, "text": "What does Moscow want?"}},
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 42, "type": "private"},
+                "from": USER,
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "s",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                },
+            }
+        },
+        {
+            "message": {
+                "message_id": 2,
+                "date": 0,
+                "chat": {"id": 42, "type": "private"},
+                "from": USER,
+                "photo": [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}],
+            }
+        },
+        {
+            "edited_message": {
+                "message_id": 3,
+                "date": 0,
+                "edit_date": 1,
+                "chat": {"id": 42, "type": "private"},
+                "from": USER,
+                "text": "What does Moscow want?",
+            }
+        },
         private_message("Russia " * 585 + "ceasefire?", 4),  # 4096 characters
         private_message("🙂🔥🇺🇦", 5),
         private_message(" \t\n ", 6),
@@ -89,28 +122,43 @@ async def test_every_bad_input_then_a_good_question(tmp_path: Path, caplog: pyte
         {"callback_query": {"id": "c3", "from": USER, "chat_instance": "c", "data": "x" * 64}},
         {"inline_query": {"id": "i1", "from": USER, "query": ("Moscow " * 40)[:256], "offset": ""}},
         {"inline_query": {"id": "i2", "from": USER, "query": "", "offset": "999x"}},
-        {"channel_post": {"message_id": 11, "date": 0, "chat": {"id": -1001, "type": "channel", "title": "News"},
-                          "text": "What does Moscow want?"}},
-        {"my_chat_member": {"chat": group, "from": USER, "date": 0,
-                            "old_chat_member": {"user": BOT, "status": "left"},
-                            "new_chat_member": {"user": BOT, "status": "member"}}},
-        {"my_chat_member": {"chat": group, "from": USER, "date": 0,
-                            "old_chat_member": {"user": BOT, "status": "member"},
-                            "new_chat_member": {"user": BOT, "status": "left"}}},
+        {
+            "channel_post": {
+                "message_id": 11,
+                "date": 0,
+                "chat": {"id": -1001, "type": "channel", "title": "News"},
+                "text": "What does Moscow want?",
+            }
+        },
+        {
+            "my_chat_member": {
+                "chat": group,
+                "from": USER,
+                "date": 0,
+                "old_chat_member": {"user": BOT, "status": "left"},
+                "new_chat_member": {"user": BOT, "status": "member"},
+            }
+        },
+        {
+            "my_chat_member": {
+                "chat": group,
+                "from": USER,
+                "date": 0,
+                "old_chat_member": {"user": BOT, "status": "member"},
+                "new_chat_member": {"user": BOT, "status": "left"},
+            }
+        },
         group_message("/help@OtherBot", 12),
         group_message("/frobnicate", 13),
     ]
-    try:
-        async with running_bot(server, tmp_path) as app:
-            for update in junk:
-                server.push(update)
-            server.push(private_message("What does Moscow want?", 99, {"id": 77, "is_bot": False, "first_name": "Z"}))
-            sent = await server.wait_for("sendMessage", 9)
-            await asyncio.sleep(0.5)
-            sent = server.sent("sendMessage")
-            assert app.running
-    finally:
-        await server.stop()
+    async with running_bot(telegram, tmp_path) as app:
+        for update in junk:
+            telegram.push(update)
+        telegram.push(private_message("What does Moscow want?", 99, {"id": 77, "is_bot": False, "first_name": "Z"}))
+        sent = await telegram.wait_for("sendMessage", 9)
+        await asyncio.sleep(0.5)
+        sent = telegram.sent("sendMessage")
+        assert app.running
     good = [m for m in sent if int(m["chat_id"]) == 77]
     assert len(good) == 1 and "annexation of Crimea" in good[0]["text"]
     to_reader = [m["text"] for m in sent if int(m["chat_id"]) == 42]
@@ -121,62 +169,47 @@ async def test_every_bad_input_then_a_good_question(tmp_path: Path, caplog: pyte
     # sticker, photo, long text, emoji, whitespace, two questions, the SQL-looking text (refused), unknown command
     assert len(to_reader) == 9
     assert any(t.startswith("I don't know: the articles") for t in to_reader)
-    assert len(server.sent("answerCallbackQuery")) == 3
-    assert len(server.sent("answerInlineQuery")) == 2
+    assert len(telegram.sent("answerCallbackQuery")) == 3
+    assert len(telegram.sent("answerInlineQuery")) == 2
     assert "error while handling an update" not in caplog.text
 
 
-async def test_polling_resumes_after_connections_are_refused(tmp_path: Path) -> None:
-    server = FakeTelegram()
-    await server.start()
-    try:
-        async with running_bot(server, tmp_path):
-            server.push(private_message("What does Moscow want?", 1))
-            await server.wait_for("sendMessage")
-            await server.outage(2.5)
-            server.push(private_message("What does Kyiv demand?", 2))
-            sent = await server.wait_for("sendMessage", 2, within=30)
-            await asyncio.sleep(0.5)
-    finally:
-        await server.stop()
-    assert len(server.sent("sendMessage")) == 2 and "ceasefire" in sent[1]["text"]
+async def test_polling_resumes_after_connections_are_refused(telegram: FakeTelegram, tmp_path: Path) -> None:
+    async with running_bot(telegram, tmp_path):
+        telegram.push(private_message("What does Moscow want?", 1))
+        await telegram.wait_for("sendMessage")
+        await telegram.outage(2.5)
+        telegram.push(private_message("What does Kyiv demand?", 2))
+        sent = await telegram.wait_for("sendMessage", 2, within=30)
+        await asyncio.sleep(0.5)
+    assert len(telegram.sent("sendMessage")) == 2 and "ceasefire" in sent[1]["text"]
 
 
-async def test_restart_keeps_the_log_and_answers_go_on(tmp_path: Path) -> None:
-    server = FakeTelegram()
-    await server.start()
-    try:
-        async with running_bot(server, tmp_path):
-            server.push(private_message("What does Moscow want?", 1))
-            await server.wait_for("sendMessage")
-        async with running_bot(server, tmp_path) as app:
-            server.push(private_message("What does Kyiv demand?", 2))
-            second = (await server.wait_for("sendMessage", 2))[1]
-            assert "ceasefire" in second["text"]
-            await asyncio.sleep(0.2)
-            async with app.bot_data["storage"].db.execute("SELECT question FROM questions ORDER BY at") as cur:
-                assert [r[0] for r in await cur.fetchall()] == ["What does Moscow want?", "What does Kyiv demand?"]
-            assert [v.number for v in await app.bot_data["storage"].versions()] == [1]
-    finally:
-        await server.stop()
+async def test_restart_keeps_the_log_and_answers_go_on(telegram: FakeTelegram, tmp_path: Path) -> None:
+    async with running_bot(telegram, tmp_path):
+        telegram.push(private_message("What does Moscow want?", 1))
+        await telegram.wait_for("sendMessage")
+    async with running_bot(telegram, tmp_path) as app:
+        telegram.push(private_message("What does Kyiv demand?", 2))
+        second = (await telegram.wait_for("sendMessage", 2))[1]
+        assert "ceasefire" in second["text"]
+        await asyncio.sleep(0.2)
+        async with app.bot_data["storage"].db.execute("SELECT question FROM questions ORDER BY at") as cur:
+            assert [r[0] for r in await cur.fetchall()] == ["What does Moscow want?", "What does Kyiv demand?"]
+        assert [v.number for v in await app.bot_data["storage"].versions()] == [1]
 
 
-async def test_a_flooding_reader_gets_one_notice_and_others_stay_fast(tmp_path: Path) -> None:
-    server = FakeTelegram()
-    await server.start()
-    try:
-        async with running_bot(server, tmp_path, FAQBOT_USER_LIMIT=20):
-            for i in range(30):
-                server.push(private_message("What does Moscow want?", i + 1))
-            server.push(private_message("What does Kyiv demand?", 1, {"id": 88, "is_bot": False, "first_name": "B"}))
-            await server.wait_for("sendMessage", 22)
-            await asyncio.sleep(0.5)
-    finally:
-        await server.stop()
-    flooder = [m["text"] for m in server.sent("sendMessage") if int(m["chat_id"]) == 42]
+async def test_a_flooding_reader_gets_one_notice_and_others_stay_fast(telegram: FakeTelegram, tmp_path: Path) -> None:
+    async with running_bot(telegram, tmp_path, FAQBOT_USER_LIMIT=20):
+        for i in range(30):
+            telegram.push(private_message("What does Moscow want?", i + 1))
+        telegram.push(private_message("What does Kyiv demand?", 1, {"id": 88, "is_bot": False, "first_name": "B"}))
+        await telegram.wait_for("sendMessage", 22)
+        await asyncio.sleep(0.5)
+    flooder = [m["text"] for m in telegram.sent("sendMessage") if int(m["chat_id"]) == 42]
     assert len(flooder) == 21
     assert sum(t.startswith("You're asking faster") for t in flooder) == 1
-    assert [m for m in server.sent("sendMessage") if int(m["chat_id"]) == 88]
+    assert [m for m in telegram.sent("sendMessage") if int(m["chat_id"]) == 88]
 
 
 def _command() -> list[str]:
@@ -186,8 +219,12 @@ def _command() -> list[str]:
 
 def _env(server: FakeTelegram, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAQBOT_", "TELEGRAM_"))}
-    return env | {"TELEGRAM_BOT_TOKEN": TOKEN, "FAQBOT_API_BASE_URL": server.base_url,
-                  "FAQBOT_DB": str(tmp_path / "bot.sqlite3"), "FAQBOT_SEND_RATE": "0"}
+    return env | {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "FAQBOT_API_BASE_URL": server.base_url,
+        "FAQBOT_DB": str(tmp_path / "bot.sqlite3"),
+        "FAQBOT_SEND_RATE": "0",
+    }
 
 
 async def test_conflict_exits_with_one_clear_line(tmp_path: Path) -> None:
@@ -195,7 +232,10 @@ async def test_conflict_exits_with_one_clear_line(tmp_path: Path) -> None:
     await server.start()
     try:
         proc = await asyncio.create_subprocess_exec(
-            *_command(), "run", env=_env(server, tmp_path), stdout=asyncio.subprocess.PIPE,
+            *_command(),
+            "run",
+            env=_env(server, tmp_path),
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
         _, err = await asyncio.wait_for(proc.communicate(), 30)
@@ -207,24 +247,24 @@ async def test_conflict_exits_with_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in log and TOKEN not in log
 
 
-async def test_kill_9_under_load_keeps_the_database_sound(tmp_path: Path) -> None:
-    server = FakeTelegram()
-    await server.start()
+async def test_kill_9_under_load_keeps_the_database_sound(telegram: FakeTelegram, tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
-        *_command(), "run", env=_env(server, tmp_path), stdout=asyncio.subprocess.DEVNULL,
+        *_command(),
+        "run",
+        env=_env(telegram, tmp_path),
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         for n in range(60):
-            server.push(private_message(QUESTIONS[n % len(QUESTIONS)]["q"], n + 1, reader(n)))
-        await server.wait_for("sendMessage", 20, within=30)
+            telegram.push(private_message(QUESTIONS[n % len(QUESTIONS)]["q"], n + 1, reader(n)))
+        await telegram.wait_for("sendMessage", 20, within=30)
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
-        sent = list(server.sent("sendMessage"))
+        sent = list(telegram.sent("sendMessage"))
     finally:
         if proc.returncode is None:
             proc.kill()
-        await server.stop()
     ids = {
         button["callback_data"].split(":")[1]
         for message in sent
