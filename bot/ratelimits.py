@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -16,20 +15,13 @@ PRIVATE_CHAT_RATE = 1.0
 # A 429 is waited out and the request sent again this many times; with one chat's replies sent in
 # order, one at a time, a reply meets at most a couple of 429s.
 MAX_RETRIES = 20
-# Bot API requests in flight at once. httpcore scans every pooled connection (and every queued
-# request) on each request event, so its cost per request grows with the requests it holds:
-# measured through a stand-in with 30 ms sends, 100 requests in flight ran at a third of the
-# throughput of 16. Handlers stay concurrent; only their requests queue here, in order.
-MAX_IN_FLIGHT = 24
 
 
 class TelegramRateLimiter(AIORateLimiter):
     """python-telegram-bot's AIORateLimiter (overall and per-group caps, 429 retries), plus one
     message a second per private chat, which it leaves to the overall cap."""
 
-    def __init__(
-        self, overall_max_rate: float, private_max_rate: float = PRIVATE_CHAT_RATE, max_in_flight: int = MAX_IN_FLIGHT
-    ) -> None:
+    def __init__(self, overall_max_rate: float, private_max_rate: float = PRIVATE_CHAT_RATE) -> None:
         limited = overall_max_rate > 0
         super().__init__(
             overall_max_rate=overall_max_rate,
@@ -40,7 +32,6 @@ class TelegramRateLimiter(AIORateLimiter):
         )
         self._private_rate = private_max_rate if limited else 0
         self._private: dict[int, AsyncLimiter] = {}
-        self._in_flight = asyncio.Semaphore(max_in_flight)
 
     def _private_limiter(self, chat_id: int) -> AsyncLimiter:
         if len(self._private) > 10_000:  # drop limiters whose capacity is all back
@@ -56,10 +47,6 @@ class TelegramRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        async def gated(*a: Any, **kw: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
-            async with self._in_flight:
-                return await callback(*a, **kw)
-
         chat_id = data.get("chat_id")
         try:
             chat_id = int(chat_id) if chat_id is not None else None
@@ -70,10 +57,10 @@ class TelegramRateLimiter(AIORateLimiter):
 
             async def paced(*a: Any, **kw: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
                 async with limiter:
-                    return await gated(*a, **kw)
+                    return await callback(*a, **kw)
 
             return await super().process_request(paced, args, kwargs, endpoint, data, rate_limit_args)
-        return await super().process_request(gated, args, kwargs, endpoint, data, rate_limit_args)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
 Verdict = Literal["ok", "warn", "drop"]

@@ -140,9 +140,8 @@ class FakeTelegram:
         return self.sent(method)
 
     async def _params(self, request: web.Request) -> dict:
-        if request.content_type == "application/json":
-            return await request.json()
-        data = await request.post()
+        # Telegram takes a JSON body, a form or multipart; values that are JSON (reply_markup…) are decoded alike.
+        data = await request.json() if request.content_type == "application/json" else await request.post()
         params: dict[str, Any] = {}
         for key, value in data.items():
             try:
