@@ -88,6 +88,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Log entries per INSERT: 10 values each, well under SQLite's 32,766 variables a statement.
+LOG_BATCH = 500
+
+
 @dataclass(frozen=True)
 class Version:
     """One corpus that loaded: what, when, by whom (a keyed hash), and its files (name -> sha256)."""
@@ -145,7 +149,7 @@ class Storage:
         self._key = key
         # One connection, many tasks: writes take turns, so no task's commit lands inside another's transaction.
         self._writing = asyncio.Lock()
-        self._log_queue: asyncio.Queue[tuple[LoggedQuestion, asyncio.Future[None]]] = asyncio.Queue()
+        self._log_queue: list[tuple[LoggedQuestion, asyncio.Future[None]]] = []
         self._log_writer: asyncio.Task[None] | None = None
 
     @classmethod
@@ -153,7 +157,9 @@ class Storage:
         """Open (creating if needed) the database, in WAL mode, with every migration applied."""
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path))
+        # Autocommit: a statement outside BEGIN…COMMIT commits by itself, so a batch of log entries is one
+        # INSERT and one trip to the database thread instead of three (BEGIN, INSERT, COMMIT).
+        db = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
@@ -188,31 +194,32 @@ class Storage:
                 raise
             await self.db.commit()
 
-    async def log_question(self, entry: LoggedQuestion) -> None:
-        """Write one log entry; returns once it is committed. Entries queued together share one commit."""
+    def queue_log(self, entry: LoggedQuestion) -> asyncio.Future[None]:
+        """Queue one log entry; the future is done once it is committed. Entries queued together share one write."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._log_queue.put((entry, future))
+        self._log_queue.append((entry, future))
         if self._log_writer is None or self._log_writer.done():
             self._log_writer = asyncio.create_task(self._write_log_entries(), name="question-log-writer")
-        await future
+        return future
+
+    async def log_question(self, entry: LoggedQuestion) -> None:
+        """Write one log entry; returns once it is committed."""
+        await self.queue_log(entry)
 
     async def _write_log_entries(self) -> None:
-        """Drain the queue: every entry waiting is written in one transaction (group commit)."""
-        while not self._log_queue.empty():
-            batch = [self._log_queue.get_nowait() for _ in range(min(self._log_queue.qsize(), 500))]
-            rows = [
-                (
-                    e.id, now(), e.chat_type, self.user_hash(e.user_id), e.question, e.kind, int(e.answered),
-                    e.section_id, e.score, round(e.latency_ms, 3),
-                )
-                for e, _ in batch
-            ]
+        """Drain the queue: every entry waiting goes in one INSERT, atomic and committed alone (group commit)."""
+        while self._log_queue:
+            batch, self._log_queue = self._log_queue[:LOG_BATCH], self._log_queue[LOG_BATCH:]
+            values: list[object] = []
+            for e, _ in batch:
+                values += (e.id, now(), e.chat_type, self.user_hash(e.user_id), e.question, e.kind, int(e.answered),
+                           e.section_id, e.score, round(e.latency_ms, 3))
             try:
-                async with self.transaction():
-                    await self.db.executemany(
+                async with self._writing:
+                    await self.db.execute(
                         "INSERT INTO questions (id, at, chat_type, user_hash, question, kind, answered, section_id,"
-                        " score, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows,
+                        " score, latency_ms) VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch)),
+                        values,
                     )
             except Exception as exc:
                 for _, future in batch:

@@ -12,7 +12,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answering import Answer, Engine
-from bot.storage import LoggedQuestion, Storage, new_question_id
+from bot.storage import LoggedQuestion, new_question_id
 from handlers import live
 from handlers.formatting import answer_message
 from handlers.updates import mark_answered
@@ -97,17 +97,17 @@ async def answer(
     question_id = new_question_id()
     text, markup = answer_message(result, engine, question_id)
     latency = (time.perf_counter() - started) * 1000
-    logging_task = _start_log(context, result, question_id, chat_kind, user_id, question, latency)
-    if logging_task is not None:
+    logged = _queue_log(context, result, question_id, chat_kind, user_id, question, latency)
+    if logged is not None:
         # Entries waiting together share one commit, well under a millisecond: then every answer sent is in
         # the log even if the process is killed right after. A stalled disk holds the answer back 1 s at most,
         # and a failed write never loses it.
-        await asyncio.wait({logging_task}, timeout=LOG_BEFORE_SEND_SECONDS)
+        await asyncio.wait({logged}, timeout=LOG_BEFORE_SEND_SECONDS)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup, reply_parameters=reply_to)
     mark_answered(context, update, result.answered)
 
 
-def _start_log(
+def _queue_log(
     context: ContextTypes.DEFAULT_TYPE,
     result: Answer,
     question_id: str,
@@ -115,8 +115,9 @@ def _start_log(
     user_id: int | None,
     question: str,
     latency: float,
-) -> asyncio.Task | None:
-    """Start writing the log entry; feedback on this answer waits for it."""
+) -> asyncio.Future[None] | None:
+    """Queue the log entry; feedback on this answer waits for it. A failed write is logged; the reader
+    already has the answer."""
     storage = live.storage(context)
     if storage is None or result.kind not in ("answer", "refusal"):
         return None
@@ -132,16 +133,14 @@ def _start_log(
         score=top.score if top else None,
         latency_ms=latency,
     )
-    pending: dict[str, asyncio.Task] = context.bot_data.setdefault(PENDING_LOGS, {})
-    task = context.application.create_task(_log(storage, entry), name=f"log-{question_id}")
-    pending[question_id] = task
-    task.add_done_callback(lambda _: pending.pop(question_id, None))
-    return task
+    pending: dict[str, asyncio.Future[None]] = context.bot_data.setdefault(PENDING_LOGS, {})
+    future = storage.queue_log(entry)
+    pending[question_id] = future
 
+    def done(future: asyncio.Future[None]) -> None:
+        pending.pop(question_id, None)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("could not write the question log (question %s)", question_id, exc_info=future.exception())
 
-async def _log(storage: Storage, entry: LoggedQuestion) -> None:
-    """A failed write is logged; the reader already has the answer."""
-    try:
-        await storage.log_question(entry)
-    except Exception:
-        log.exception("could not write the question log (question %s)", entry.id)
+    future.add_done_callback(done)
+    return future

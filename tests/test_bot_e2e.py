@@ -117,15 +117,14 @@ def test_redacting_filter_hides_the_token_in_messages_and_tracebacks() -> None:
 
 
 async def test_failed_log_write_loses_no_answer(app, telegram: FakeTelegram, caplog) -> None:
-    async def broken(entry) -> None:
-        raise OSError("disk full")
-
-    app.bot_data["storage"].log_question = broken
+    await app.bot_data["storage"].db.execute(  # every INSERT into the log fails from now on
+        "CREATE TEMP TRIGGER broken BEFORE INSERT ON questions BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
     telegram.push(private_message("What does Moscow want?"))
     (sent,) = await telegram.wait_for("sendMessage")
     assert "Crimea" in sent["text"]
     await asyncio.sleep(0.2)
-    assert "could not write the question log" in caplog.text
+    assert "could not write the question log" in caplog.text and "disk full" in caplog.text
 
 
 async def test_every_update_is_logged_once(app, telegram: FakeTelegram, caplog) -> None:

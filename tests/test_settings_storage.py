@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings
-from bot.storage import MIGRATIONS, LoggedQuestion, Storage, migrate
+from bot.storage import LOG_BATCH, MIGRATIONS, LoggedQuestion, Storage, migrate
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +88,31 @@ async def test_feedback_replaces_a_users_vote_and_needs_a_logged_answer(storage:
     assert not await storage.add_feedback("missing", 7, 1)
     async with storage.db.execute("SELECT value FROM feedback") as cur:
         assert await cur.fetchall() == [(-1,)]
+
+
+async def test_log_entries_queued_together_share_one_insert_each_batch(storage: Storage) -> None:
+    statements: list[str] = []
+    execute = storage.db.execute
+
+    def counting(sql: str, *args: object):
+        statements.append(sql)
+        return execute(sql, *args)
+
+    storage.db.execute = counting  # type: ignore[method-assign]
+    entries = [LoggedQuestion(f"q{i}", "private", i, f"Question {i}?", "answer", True, "s", 1.0, 0.2)
+               for i in range(LOG_BATCH + 100)]
+    await asyncio.gather(*[storage.queue_log(e) for e in entries])
+    assert len([s for s in statements if s.startswith("INSERT INTO questions")]) == 2
+    assert statements.count("BEGIN IMMEDIATE") == 0  # autocommit: the INSERT commits itself
+    async with execute("SELECT count(*), count(DISTINCT user_hash) FROM questions") as cur:
+        assert await cur.fetchone() == (LOG_BATCH + 100, LOG_BATCH + 100)
+
+
+async def test_a_failed_log_write_fails_its_entries_and_the_next_ones_still_land(storage: Storage) -> None:
+    await storage.log_question(LoggedQuestion("q1", "private", 1, "First?", "answer", True, "s", 1.0, 0.2))
+    duplicate = storage.queue_log(LoggedQuestion("q1", "private", 1, "Again?", "answer", True, "s", 1.0, 0.2))
+    with pytest.raises(Exception, match="UNIQUE"):
+        await duplicate
+    await storage.log_question(LoggedQuestion("q2", "private", 1, "Next?", "answer", True, "s", 1.0, 0.2))
+    async with storage.db.execute("SELECT id FROM questions ORDER BY id") as cur:
+        assert await cur.fetchall() == [("q1",), ("q2",)]
