@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.throughput import compare, standin  # noqa: E402
+
 DATA = Path(tempfile.gettempdir()) / "faqbot-bench"
 
 
@@ -89,64 +91,6 @@ def measure_size(articles: int) -> dict:
         "bm25s_p50": percentile(theirs, 0.5),
         "bm25s_p99": percentile(theirs, 0.99),
     }
-
-
-async def throughput(port: int, readers: int = 100, per_reader: int = 4) -> dict:
-    """Answers a second through the stand-in (30 ms a send): this bot against an echo bot."""
-    import httpx
-    from telegram.ext import ApplicationBuilder, MessageHandler, filters
-
-    from bot.app import build_application
-    from bot.evaluation import load_questions
-    from bot.settings import Settings
-    from tests.fake_telegram import TOKEN, private_message
-
-    base = f"http://127.0.0.1:{port}"
-    questions = [q["q"] for q in load_questions(ROOT / "tests" / "data" / "reader_questions.json")["on_topic"]]
-    reader = [{"id": 10_000 + r, "is_bot": False, "first_name": f"Reader {r}"} for r in range(readers)]
-    updates = [
-        private_message(questions[(r * 7 + i) % len(questions)], i + 1, reader[r])
-        for i in range(per_reader)
-        for r in range(readers)
-    ]
-
-    async def run(app, post_init=None) -> float:
-        async with httpx.AsyncClient() as client:
-            await client.post(f"{base}/_control/reset")
-            await app.initialize()
-            if post_init:
-                await post_init(app)
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-            await app.start()
-            started = time.perf_counter()
-            await client.post(f"{base}/_control/push", json=updates)
-            while (await client.get(f"{base}/_control/count/sendMessage")).json()["result"] < len(updates):  # noqa: ASYNC110
-                await asyncio.sleep(0.005)  # the server is another process: polling it is the way to know
-            elapsed = time.perf_counter() - started
-            await app.updater.stop()
-            await app.stop()
-            if app.post_shutdown:
-                await app.post_shutdown(app)
-            await app.shutdown()
-        return len(updates) / elapsed
-
-    async def echo(update, context) -> None:
-        await update.message.reply_text(update.message.text)
-
-    results: dict[str, list[float]] = {"echo": [], "faqbot": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(2):  # alternate, best of two each
-            echo_app = ApplicationBuilder().token(TOKEN).base_url(f"{base}/bot").concurrent_updates(16).build()
-            echo_app.add_handler(MessageHandler(filters.TEXT, echo))
-            results["echo"].append(await run(echo_app))
-            settings = Settings(
-                TELEGRAM_BOT_TOKEN=TOKEN, FAQBOT_API_BASE_URL=f"{base}/bot", FAQBOT_SEND_RATE=0,
-                FAQBOT_DB=Path(tmp) / f"bench-{round_}.sqlite3",
-            )
-            app = build_application(settings)
-            results["faqbot"].append(await run(app, app.post_init))
-    return {"questions": len(updates), "readers": readers, "echo": max(results["echo"]),
-            "faqbot": max(results["faqbot"])}
 
 
 async def inline_during_reload(port: int, articles: int = 1200) -> dict:
@@ -216,11 +160,9 @@ def main() -> None:
     for size in [int(s) for s in args.sizes.split(",")]:
         out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "standin.py"), "0", "0.03"],
-                              stdout=subprocess.PIPE, text=True)
+    server, port = standin()
     try:
-        port = int(server.stdout.readline())
-        tp = asyncio.run(throughput(port))
+        tp = asyncio.run(compare(port))
         during = asyncio.run(inline_during_reload(port))
     finally:
         server.terminate()
@@ -232,9 +174,13 @@ def main() -> None:
         print(f"| {r['passages']:,} | {r['cold']:.1f} s | {r['warm']:.1f} s | {r['p50']:.2f} ms | {r['p99']:.2f} ms "
               f"| {r['bm25s_p50']:.2f} ms | {r['bm25s_p99']:.2f} ms | {r['p50'] / r['bm25s_p50']:.2f}× "
               f"| {r['memory_per_10k']:.0f} MB |")
-    print(f"\nThroughput through the stand-in Bot API (30 ms a send, {tp['readers']} readers, {tp['questions']} "
-          f"questions, FAQBOT_SEND_RATE=0): faqbot {tp['faqbot']:.0f} answers/s, echo bot (16 concurrent updates) "
-          f"{tp['echo']:.0f} messages/s: {tp['faqbot'] / tp['echo']:.2f}× the echo bot.")
+    echo, faq = tp["echo"], tp["faqbot"]
+    print(f"\nThroughput through the stand-in Bot API (30 ms a send; each batch {tp['questions']} questions from "
+          f"{tp['readers']} readers; median of {len(faq['rates'])} batches; FAQBOT_SEND_RATE=0): "
+          f"`faqbot run` {faq['rate']:.0f} answers/s ({faq['cpu_ms']:.2f} ms of CPU an answer; {faq['quoting']:.0f} of "
+          f"{tp['questions']} quote a section), plain PTB echo bot "
+          f"(16 concurrent updates) {echo['rate']:.0f} messages/s ({echo['cpu_ms']:.2f} ms): "
+          f"{tp['ratio']:.2f}× the echo bot. Batches: faqbot {faq['rates']}, echo {echo['rates']}.")
     print(f"\nInline queries during a /reload of {during['passages']:,} passages ({during['reload']:.1f} s): "
           f"{during['queries']} answered, p50 {during['p50']:.0f} ms, slowest {during['max']:.0f} ms.")
 

@@ -82,6 +82,8 @@ class FakeTelegram:
         self._sends: dict[int, list[float]] = {}
         self._all_sends: list[float] = []
         self._get_updates_calls = 0
+        self._pushed_at = 0.0
+        self._recorded = asyncio.Event()
         self.updates: list[dict] = []
         self.calls: list[tuple[str, dict]] = []
         self._update_id = count(1)
@@ -110,6 +112,9 @@ class FakeTelegram:
         # For benchmarks that run this server in another process.
         app.router.add_route("POST", "/_control/push", self._control_push)
         app.router.add_route("GET", "/_control/count/{method}", self._control_count)
+        app.router.add_route("GET", "/_control/wait/{method}", self._control_wait)
+        app.router.add_route("GET", "/_control/polls", self._control_polls)
+        app.router.add_route("GET", "/_control/sent/{method}", self._control_sent)
         app.router.add_route("POST", "/_control/reset", self._control_reset)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -127,6 +132,10 @@ class FakeTelegram:
         self.updates.append({"update_id": update_id, **update})
         self._new.set()
         return update_id
+
+    def _record(self, method: str, params: dict) -> None:
+        self.calls.append((method, params))
+        self._recorded.set()
 
     def sent(self, method: str) -> list[dict]:
         return [params for name, params in self.calls if name == method]
@@ -166,7 +175,7 @@ class FakeTelegram:
                 return web.Response(status=502, text="<html>502 Bad Gateway</html>", content_type="text/html")
             return self._ok(await self._get_updates(params))
         if method == "getFile":
-            self.calls.append((method, params))
+            self._record(method, params)
             file_id = str(params.get("file_id"))
             if file_id not in self.files:
                 return self._error(400, "Bad Request: invalid file_id")
@@ -176,7 +185,7 @@ class FakeTelegram:
             await asyncio.sleep(self.send_delay)
         if method in ("deleteWebhook", "setMyCommands", "answerInlineQuery", "answerCallbackQuery",
                       "sendChatAction", "close", "logOut"):
-            self.calls.append((method, params))
+            self._record(method, params)
             return self._ok(True)
         if method in ("sendMessage", "editMessageText"):
             text = str(params.get("text", ""))
@@ -197,15 +206,34 @@ class FakeTelegram:
                          "parameters": {"retry_after": wait}},
                         status=429,
                     )
-            self.calls.append((method, params))
+            self._record(method, params)
             return self._ok(self._message(params))
-        self.calls.append((method, params))
+        self._record(method, params)
         return self._error(404, "Not Found: method not found")
 
     async def _control_push(self, request: web.Request) -> web.Response:
         for update in await request.json():
             self.push(update)
+        self._pushed_at = asyncio.get_running_loop().time()
         return self._ok(True)
+
+    async def _control_wait(self, request: web.Request) -> web.Response:
+        """Once `n` calls of a method are in: how many, and the seconds since the last push (timed here, so
+        the benchmark's own requests cost the bot under test nothing)."""
+        method, n = request.match_info["method"], int(request.query.get("n", 1))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + float(request.query.get("within", 60))
+        while len(self.sent(method)) < n and loop.time() < deadline:
+            self._recorded.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._recorded.wait(), deadline - loop.time())
+        return self._ok({"count": len(self.sent(method)), "seconds": loop.time() - self._pushed_at})
+
+    async def _control_sent(self, request: web.Request) -> web.Response:
+        return self._ok(self.sent(request.match_info["method"]))
+
+    async def _control_polls(self, request: web.Request) -> web.Response:
+        return self._ok(self._get_updates_calls)
 
     async def _control_count(self, request: web.Request) -> web.Response:
         return self._ok(len(self.sent(request.match_info["method"])))
