@@ -59,9 +59,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             # Not trust_env: aiohttp would then read ~/.netrc and the proxy variables in a worker thread on
             # every request. The proxy is looked up once instead (env_proxy).
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size), proxy=self._proxy
-            )
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size))
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -107,7 +105,9 @@ class AiohttpRequest(BaseRequest):
             body = json.dumps(request_data.parameters).encode()
             headers["Content-Type"] = "application/json"
         try:
-            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             if isinstance(exc, aiohttp.ConnectionTimeoutError):

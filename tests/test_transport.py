@@ -13,7 +13,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, env_proxy
 
 
 class Recorder:
@@ -25,7 +25,8 @@ class Recorder:
         self.reply: tuple[int, dict] = (200, {"ok": True, "result": True})
 
     async def handle(self, request: web.Request) -> web.Response:
-        record: dict = {"method": request.method, "path": request.path, "type": request.content_type,
+        record: dict = {"method": request.method, "path": request.path, "host": request.host,
+                        "type": request.content_type,
                         "agent": request.headers.get("User-Agent", "")}
         if request.content_type == "multipart/form-data":
             form = await request.post()
@@ -164,3 +165,28 @@ async def test_lifecycle(server) -> None:
     assert await request.post(f"{url}/botT/getMe") is True
     await request.shutdown()
     assert request.read_timeout == 5.0
+
+
+def test_the_proxy_comes_from_the_environment_as_httpx_would_take_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy",
+                 "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_proxy("https://api.telegram.org/bot") is None
+    monkeypatch.setenv("ALL_PROXY", "http://all:3128")
+    assert env_proxy("https://api.telegram.org/bot") == "http://all:3128"
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:3128")
+    assert env_proxy("https://api.telegram.org/bot") == "http://proxy:3128"
+    assert env_proxy("http://127.0.0.1:8081/bot") == "http://all:3128"
+    monkeypatch.setenv("NO_PROXY", "api.telegram.org")
+    assert env_proxy("https://api.telegram.org/bot") is None
+
+
+async def test_requests_go_through_the_proxy(server) -> None:
+    recorder, proxy = server
+    request = AiohttpRequest(proxy=proxy)
+    await request.initialize()
+    try:
+        assert await request.post("http://api.example.invalid/botT/getMe") is True
+    finally:
+        await request.shutdown()
+    assert (recorder.requests[0]["host"], recorder.requests[0]["path"]) == ("api.example.invalid", "/botT/getMe")
