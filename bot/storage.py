@@ -376,6 +376,5 @@ async def _secret_key(db: aiosqlite.Connection) -> bytes:
     if row:
         return bytes.fromhex(row[0])
     key = secrets.token_bytes(32)
-    await db.execute("INSERT INTO meta (key, value) VALUES ('user_hash_key', ?)", (key.hex(),))
-    await db.commit()
+    await db.execute("INSERT INTO meta (key, value) VALUES ('user_hash_key', ?)", (key.hex(),))  # autocommit
     return key
