@@ -10,6 +10,7 @@ is bound by that CPU, so its requests go through aiohttp; PTB itself is unchange
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 
 import aiohttp
@@ -122,11 +123,11 @@ class AiohttpRequest(BaseRequest):
 
 def env_proxy(url: str) -> str | None:
     """The proxy the environment names for this URL (HTTPS_PROXY, ALL_PROXY…, minus NO_PROXY), as httpx would."""
-    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
-    if urllib.request.proxy_bypass_environment(host):
+    parts = urllib.parse.urlsplit(url)
+    if urllib.request.proxy_bypass_environment(parts.hostname or ""):
         return None
     proxies = urllib.request.getproxies_environment()
-    return proxies.get(url.split("://", 1)[0]) or proxies.get("all")
+    return proxies.get(parts.scheme) or proxies.get("all")
 
 
 def _sum(*timeouts: float | None) -> float | None:
