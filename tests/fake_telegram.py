@@ -141,12 +141,21 @@ class FakeTelegram:
         return [params for name, params in self.calls if name == method]
 
     async def wait_for(self, method: str, n: int = 1, within: float = 10.0) -> list[dict]:
-        deadline = asyncio.get_running_loop().time() + within
-        while len(self.sent(method)) < n:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"expected {n} {method} calls, got {self.calls}")
-            await asyncio.sleep(0.01)
+        if not await self._arrived(method, n, within):
+            raise AssertionError(f"expected {n} {method} calls, got {self.calls}")
         return self.sent(method)
+
+    async def _arrived(self, method: str, n: int, within: float) -> bool:
+        """Wait until `n` calls of a method are in, or `within` seconds pass; whether they are in."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while len(self.sent(method)) < n:
+            if loop.time() >= deadline:
+                return False
+            self._recorded.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._recorded.wait(), deadline - loop.time())
+        return True
 
     async def _params(self, request: web.Request) -> dict:
         # Telegram takes a JSON body, a form or multipart; values that are JSON (reply_markup…) are decoded alike.
@@ -220,14 +229,10 @@ class FakeTelegram:
     async def _control_wait(self, request: web.Request) -> web.Response:
         """Once `n` calls of a method are in: how many, and the seconds since the last push (timed here, so
         the benchmark's own requests cost the bot under test nothing)."""
-        method, n = request.match_info["method"], int(request.query.get("n", 1))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + float(request.query.get("within", 60))
-        while len(self.sent(method)) < n and loop.time() < deadline:
-            self._recorded.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._recorded.wait(), deadline - loop.time())
-        return self._ok({"count": len(self.sent(method)), "seconds": loop.time() - self._pushed_at})
+        method = request.match_info["method"]
+        await self._arrived(method, int(request.query.get("n", 1)), float(request.query.get("within", 60)))
+        seconds = asyncio.get_running_loop().time() - self._pushed_at
+        return self._ok({"count": len(self.sent(method)), "seconds": seconds})
 
     async def _control_sent(self, request: web.Request) -> web.Response:
         return self._ok(self.sent(request.match_info["method"]))
