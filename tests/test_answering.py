@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 
 from bot.answering import MAX_QUOTE_CHARS, Engine, clip
 from bot.evaluation import evaluate, load_questions
+from corpus import shipped_corpus_dir
 from tests.conftest import DATA
 
 READERS = load_questions(DATA / "reader_questions.json")
@@ -95,3 +97,17 @@ def test_corpus_synonyms_file_is_used(write, tmp_path: Path) -> None:
     assert not Engine.from_folder(tmp_path).ask("what about sencha").answered
     write("synonyms.txt", "green tea, sencha\n")
     assert Engine.from_folder(tmp_path).ask("what about sencha").answered
+
+
+def test_an_engine_holds_no_reference_cycles() -> None:
+    # The library freezes live indexes out of the cyclic GC; a replaced one must still be freed by
+    # reference counting alone, which cycles would prevent.
+    gc.collect()
+    gc.disable()
+    try:
+        engine = Engine.from_folder(shipped_corpus_dir())
+        assert engine.ask("What does Moscow want?").answered
+        del engine
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -208,6 +209,22 @@ async def test_start_falls_back_to_the_last_good_version(tmp_path: Path, folder:
         finally:
             await empty.close()
     finally:
+        await storage.close()
+
+
+async def test_a_loaded_index_is_left_out_of_gc_scans_and_gc_stays_on(tmp_path: Path, folder: Path) -> None:
+    storage = await Storage.open(tmp_path / "bot.sqlite3")
+    try:
+        library = Library(folder, storage)
+        frozen = gc.get_freeze_count()
+        await library.start()
+        assert gc.isenabled() and gc.get_freeze_count() > frozen
+        (folder / "broken.md").write_bytes(b"\xff\xfe broken")
+        with pytest.raises(CorpusError):
+            await library.reload(None)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
         await storage.close()
 
 
