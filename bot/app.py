@@ -77,13 +77,14 @@ def build_application(settings: Settings) -> Application:
     """The PTB Application, with the engine and database opened in post_init and closed in post_shutdown."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    proxy = env_proxy(settings.faqbot_api_base_url)
     app = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.faqbot_api_base_url)
         .base_file_url(settings.file_base_url)
-        .request(AiohttpRequest(proxy=env_proxy(settings.faqbot_api_base_url)))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, proxy=env_proxy(settings.faqbot_api_base_url)))
+        .request(AiohttpRequest(proxy=proxy))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, proxy=proxy))
         .concurrent_updates(PerChatUpdateProcessor())
         # With FAQBOT_SEND_RATE=0 the caps are off, but a 429 is still waited out and retried.
         .rate_limiter(TelegramRateLimiter(settings.faqbot_send_rate))
