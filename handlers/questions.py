@@ -82,7 +82,8 @@ def _in_group(message: Message) -> bool:
 async def answer(
     update: Update, message: Message, context: ContextTypes.DEFAULT_TYPE, question: str, chat_kind: str
 ) -> None:
-    """Ask the engine, reply with the quote (a reply to the question in groups), log it without waiting."""
+    """Ask the engine, log the answer (waiting at most a second for the commit), reply with the quote (a reply
+    to the question in groups)."""
     started = time.perf_counter()
     user_id = message.from_user.id if message.from_user else None
     reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True) if _in_group(message) else None
